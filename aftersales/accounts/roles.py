@@ -1,0 +1,87 @@
+"""The roles of SPEC §1 and what each may do, as Django groups with model permissions.
+
+Later capabilities add their models' permissions here; `roles_sync` (run after
+every migration) makes the groups match this table.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    DESK = "desk", _("Service desk")
+    TECHNICIAN = "technician", _("Technician")
+    SENIOR_ENGINEER = "senior_engineer", _("Senior engineer")
+    PROJECT_MANAGER = "project_manager", _("Project manager")
+    SERVICE_MANAGER = "service_manager", _("Service manager")
+    DIRECTOR = "director", _("Service director")
+    PARTS = "parts", _("Parts keeper")
+    FINANCE = "finance", _("Finance")
+    GENERAL_MANAGER = "general_manager", _("General manager")
+    CUSTOMER = "customer", _("Customer user")
+    DEALER = "dealer", _("Dealer")
+
+
+EXTERNAL_ROLES = {Role.CUSTOMER, Role.DEALER}
+
+RECORDS = [
+    "customers.customer",
+    "customers.site",
+    "customers.contact",
+    "catalogue.productmodel",
+    "catalogue.productcategory",
+    "catalogue.maker",
+    "catalogue.part",
+    "assets.project",
+    "assets.projectdocument",
+    "assets.asset",
+    "contracts.contract",
+    "dealers.dealer",
+]
+CALENDARS = ["calendars.workingcalendar", "calendars.holidayyear"]
+TEMPLATES = ["assets.warrantycardtemplate"]
+
+
+def perms(models_: list[str], *actions: str) -> set[str]:
+    return {f"{m.split('.')[0]}.{a}_{m.split('.')[1]}" for m in models_ for a in actions}
+
+
+VIEW_RECORDS = perms(RECORDS, "view") | perms(CALENDARS, "view") | {"core.view_auditevent"}
+EDIT_SERVICE_RECORDS = perms(
+    ["customers.customer", "customers.site", "customers.contact", "assets.asset", "assets.projectdocument"],
+    "add",
+    "change",
+)
+
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    Role.ADMIN: perms(RECORDS + CALENDARS + TEMPLATES, "view", "add", "change")
+    | {"core.view_auditevent", "accounts.view_user", "accounts.add_user", "accounts.change_user"},
+    Role.DESK: VIEW_RECORDS | EDIT_SERVICE_RECORDS,
+    Role.TECHNICIAN: VIEW_RECORDS | perms(["assets.asset"], "change"),
+    Role.SENIOR_ENGINEER: VIEW_RECORDS | perms(["assets.asset"], "change"),
+    Role.PROJECT_MANAGER: VIEW_RECORDS
+    | EDIT_SERVICE_RECORDS
+    | perms(["assets.project"], "add", "change"),
+    Role.SERVICE_MANAGER: VIEW_RECORDS
+    | EDIT_SERVICE_RECORDS
+    | perms(["assets.project", "contracts.contract"], "add", "change"),
+    Role.DIRECTOR: VIEW_RECORDS | perms(["contracts.contract"], "change"),
+    Role.PARTS: VIEW_RECORDS | perms(["catalogue.part", "catalogue.productmodel"], "add", "change"),
+    Role.FINANCE: VIEW_RECORDS | perms(["contracts.contract"], "add", "change"),
+    Role.GENERAL_MANAGER: VIEW_RECORDS,
+    # Customers and dealers read what belongs to their own organisation only;
+    # which rows that is, is decided in accounts.scoping.
+    Role.CUSTOMER: perms(
+        ["customers.customer", "customers.site", "customers.contact", "assets.project", "assets.asset",
+         "assets.projectdocument", "contracts.contract", "catalogue.productmodel"],
+        "view",
+    ),
+    Role.DEALER: perms(
+        ["customers.customer", "customers.site", "customers.contact", "assets.asset",
+         "catalogue.productmodel", "dealers.dealer"],
+        "view",
+    ),
+}

@@ -1,0 +1,20 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from .models import Asset, Project
+
+
+class AssetFilter(django_filters.FilterSet):
+    serial_number = django_filters.CharFilter(lookup_expr="icontains", label=_("serial number"))
+    accepted_after = django_filters.DateFilter(field_name="accepted_on", lookup_expr="gte")
+    accepted_before = django_filters.DateFilter(field_name="accepted_on", lookup_expr="lte")
+
+    class Meta:
+        model = Asset
+        fields = ["customer", "site", "project", "product_model", "status", "parent"]
+
+
+class ProjectFilter(django_filters.FilterSet):
+    class Meta:
+        model = Project
+        fields = ["customer", "site", "project_manager"]

@@ -1,0 +1,29 @@
+from rest_framework import serializers
+
+from aftersales.core.api import RecordSerializer
+
+from ..models import Contract
+from ..services import contract_create, contract_update
+
+RECORD_READONLY = ["id", "created_at", "updated_at", "archived_at"]
+
+
+class ContractSerializer(RecordSerializer):
+    renewal_price = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = Contract
+        fields = RECORD_READONLY + [
+            "number", "kind", "title", "customer", "project", "assets", "start_date", "end_date", "warranty_months",
+            "latent_defect_months", "roll_to_working_day", "free_labour", "free_parts", "price", "original_value",
+            "renewal_rate", "renewal_price", "renews", "notes",
+        ]
+        read_only_fields = RECORD_READONLY
+
+    def create(self, validated_data):
+        assets = validated_data.pop("assets", None)
+        return contract_create(actor=self.context["request"].user, data=validated_data, assets=assets)
+
+    def update(self, instance, validated_data):
+        assets = validated_data.pop("assets", None)
+        return contract_update(actor=self.context["request"].user, contract=instance, data=validated_data, assets=assets)

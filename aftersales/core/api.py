@@ -1,0 +1,77 @@
+"""Shared pieces of the REST API: the base viewset and serializer of every record."""
+
+from __future__ import annotations
+
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from aftersales.accounts.scoping import scope
+from aftersales.core.services import record_archive, record_create, record_restore, record_update
+
+
+class RecordViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """List, read, create, change and archive: never delete (SPEC §15).
+
+    Rows come through accounts.scoping; writes go through the app's services,
+    which the serializer calls from ``create`` / ``update``.
+    """
+
+    action_permissions = {"archive": "change", "restore": "change"}
+
+    def get_queryset(self):
+        qs = scope(super().get_queryset(), self.request.user)
+        if self.action == "list" and self.request.query_params.get("archived") not in {"1", "true", "only"}:
+            qs = qs.filter(archived_at__isnull=True)
+        elif self.action == "list" and self.request.query_params.get("archived") == "only":
+            qs = qs.filter(archived_at__isnull=False)
+        return qs
+
+    @action(detail=True, methods=["post"])
+    def archive(self, request, pk=None):
+        instance = record_archive(instance=self.get_object(), actor=request.user)
+        return Response(self.get_serializer(instance).data)
+
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        instance = record_restore(instance=self.get_object(), actor=request.user)
+        return Response(self.get_serializer(instance).data)
+
+
+class RecordSerializer(serializers.ModelSerializer):
+    """Related choices are narrowed to what the user may see; internal fields are dropped for
+    customers and dealers; writes go through the record services (validation + history)."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None:
+            return fields
+        for name in getattr(self.Meta.model, "internal_fields", ()):
+            if user.is_authenticated and user.is_external:
+                fields.pop(name, None)
+        for field in fields.values():
+            related = getattr(field, "child_relation", field)
+            if isinstance(related, serializers.RelatedField) and related.queryset is not None:
+                related.queryset = scope(related.queryset, user)
+        return fields
+
+    def _split(self, validated_data: dict) -> tuple[dict, dict]:
+        m2m_names = {f.name for f in self.Meta.model._meta.many_to_many}
+        m2m = {k: validated_data.pop(k) for k in list(validated_data) if k in m2m_names}
+        return validated_data, m2m
+
+    def create(self, validated_data):
+        data, m2m = self._split(validated_data)
+        return record_create(model=self.Meta.model, actor=self.context["request"].user, data=data, m2m=m2m)
+
+    def update(self, instance, validated_data):
+        data, m2m = self._split(validated_data)
+        return record_update(instance=instance, actor=self.context["request"].user, data=data, m2m=m2m)

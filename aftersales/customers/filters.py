@@ -1,0 +1,28 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from .models import Contact, Customer, Site
+from .selectors import customer_search
+
+
+class CustomerFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Name, code or phone"))
+
+    class Meta:
+        model = Customer
+        fields = ["level", "is_key", "installed_by_others", "city", "dealer"]
+
+    def search(self, queryset, name, value):
+        return customer_search(queryset, value)
+
+
+class SiteFilter(django_filters.FilterSet):
+    class Meta:
+        model = Site
+        fields = ["customer", "city"]
+
+
+class ContactFilter(django_filters.FilterSet):
+    class Meta:
+        model = Contact
+        fields = ["customer", "site", "is_primary"]

@@ -1,0 +1,29 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from aftersales.accounts.api.views import TokenView
+
+api_v1 = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("", include("aftersales.customers.api.urls")),
+    path("", include("aftersales.catalogue.api.urls")),
+    path("", include("aftersales.assets.api.urls")),
+    path("", include("aftersales.contracts.api.urls")),
+    path("", include("aftersales.calendars.api.urls")),
+]
+
+urlpatterns = [
+    path("", include("aftersales.core.urls")),
+    path("accounts/", include("aftersales.accounts.urls")),
+    path("customers/", include("aftersales.customers.urls")),
+    path("assets/", include("aftersales.assets.urls")),
+    path("contracts/", include("aftersales.contracts.urls")),
+    path("calendars/", include("aftersales.calendars.urls")),
+    path("transfer/", include("aftersales.transfer.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
