@@ -1,1 +1,12 @@
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.asset_list_view, name="asset-list"),
+    path("<int:pk>/", views.asset_detail_view, name="asset-detail"),
+    path("projects/", views.project_list_view, name="project-list"),
+    path("projects/<int:pk>/", views.project_detail_view, name="project-detail"),
+    path("projects/<int:pk>/warranty-card.pdf", views.warranty_card, name="project-warranty-card"),
+    path("documents/<int:pk>/download/", views.project_document_download, name="project-document-download"),
+]

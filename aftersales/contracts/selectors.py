@@ -89,6 +89,19 @@ class EntitlementView:
     warranty_end: dt.date | None
     latent_defect_end: dt.date | None
 
+    @property
+    def coverage_label(self) -> str:
+        return coverage_label(self.coverage)
+
+
+def coverage_label(coverage: str) -> str:
+    return {
+        Coverage.WARRANTY: _("In warranty"),
+        Coverage.LATENT_DEFECT: _("Latent-defect period"),
+        Coverage.CONTRACT: _("Maintenance contract"),
+        Coverage.NONE: _("Not covered"),
+    }[Coverage(coverage)]
+
 
 def _d(value: dt.date | None) -> str:
     return date_format(value, "DATE_FORMAT") if value else ""
@@ -133,9 +146,11 @@ def asset_entitlement(*, asset, on: dt.date, is_working_day=None) -> Entitlement
     )
 
 
-def asset_periods(*, asset, is_working_day=None):
-    """The asset's whole timeline of cover, for its page."""
+def asset_periods(*, asset, is_working_day=None) -> list[dict]:
+    """The asset's whole timeline of cover, for its page: start, end, label."""
     is_working_day = is_working_day or working_day_checker()
-    return entitlement_periods(asset_facts(asset, is_working_day=is_working_day), is_working_day=is_working_day)
+    periods = entitlement_periods(asset_facts(asset, is_working_day=is_working_day), is_working_day=is_working_day)
+    return [{"start": p.start, "end": p.end, "coverage": str(p.coverage), "label": coverage_label(p.coverage)}
+            for p in periods]
 
 

@@ -27,7 +27,7 @@ def customer_list(*, actor, text: str = "", include_archived: bool = False) -> Q
     if not include_archived:
         qs = qs.filter(archived_at__isnull=True)
     qs = customer_search(qs, text)
-    return qs.select_related("dealer").annotate(
+    return qs.select_related("dealer").order_by("code").annotate(
         asset_count=Count("assets", filter=Q(assets__archived_at__isnull=True), distinct=True)
     )
 

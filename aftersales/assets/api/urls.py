@@ -3,6 +3,6 @@ from rest_framework.routers import SimpleRouter
 from .views import AssetViewSet, ProjectViewSet
 
 router = SimpleRouter()
-router.register("projects", ProjectViewSet)
-router.register("assets", AssetViewSet)
+router.register("projects", ProjectViewSet, basename="api-project")
+router.register("assets", AssetViewSet, basename="api-asset")
 urlpatterns = router.urls

@@ -3,5 +3,5 @@ from rest_framework.routers import SimpleRouter
 from .views import ContractViewSet
 
 router = SimpleRouter()
-router.register("contracts", ContractViewSet)
+router.register("contracts", ContractViewSet, basename="api-contract")
 urlpatterns = router.urls

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aftersales.accounts.scoping import scope
+from aftersales.contracts.selectors import asset_entitlement, asset_periods
+from aftersales.core.audit import history_for
+from aftersales.core.downloads import attachment_headers
+from aftersales.core.views import paginate, require_perm
+
+from .choices import AssetStatus
+from .models import ProjectDocument
+from .selectors import asset_get_for, asset_list, project_get_for, project_list
+
+
+def _date_param(request, name: str) -> tuple[dt.date, str | None]:
+    raw = request.GET.get(name)
+    if not raw:
+        return timezone.localdate(), None
+    try:
+        return dt.date.fromisoformat(raw), None
+    except ValueError:
+        return timezone.localdate(), _("“%(value)s” is not a date (YYYY-MM-DD); today is shown.") % {"value": raw}
+
+
+@require_perm("assets.view_asset")
+def asset_list_view(request):
+    page, query = paginate(request, asset_list(actor=request.user, filters=request.GET))
+    return render(request, "assets/list.html", {"page": page, "query": query, "statuses": AssetStatus.choices,
+                                                "q": request.GET.get("q", ""), "status": request.GET.get("status", "")})
+
+
+@require_perm("assets.view_asset")
+def asset_detail_view(request, pk: int):
+    asset = asset_get_for(actor=request.user, pk=pk)
+    on, date_error = _date_param(request, "on")
+    context = {
+        "asset": asset,
+        "entitlement": asset_entitlement(asset=asset, on=on),
+        "periods": asset_periods(asset=asset),
+        "on": on,
+        "date_error": date_error,
+        "contracts": [c for c in asset.contracts.all() if c.archived_at is None],
+        "children": [c for c in asset.children.all() if c.archived_at is None],
+        "history": history_for(asset)[:50] if not request.user.is_external else [],
+    }
+    return render(request, "assets/detail.html", context)
+
+
+@require_perm("assets.view_project")
+def project_list_view(request):
+    text = request.GET.get("q", "")
+    page, query = paginate(request, project_list(actor=request.user, text=text))
+    return render(request, "assets/project_list.html", {"page": page, "query": query, "q": text})
+
+
+@require_perm("assets.view_project")
+def project_detail_view(request, pk: int):
+    project = project_get_for(actor=request.user, pk=pk)
+    assets = scope(project.assets.filter(archived_at__isnull=True), request.user).select_related(
+        "product_model", "site"
+    )
+    context = {
+        "project": project,
+        "assets": assets,
+        "documents": scope(project.documents.filter(archived_at__isnull=True), request.user),
+        "contracts": scope(project.contracts.filter(archived_at__isnull=True), request.user),
+        "history": history_for(project)[:50] if not request.user.is_external else [],
+    }
+    return render(request, "assets/project_detail.html", context)
+
+
+@require_perm("assets.view_projectdocument")
+def project_document_download(request, pk: int):
+    document = get_object_or_404(scope(ProjectDocument.objects.filter(archived_at__isnull=True), request.user), pk=pk)
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type="application/octet-stream")
+    for name, value in attachment_headers(document.original_name).items():
+        response[name] = value
+    return response
+
+
+def warranty_card(request, pk: int):
+    from .warranty_card import warranty_card_download
+
+    return warranty_card_download(request, pk)
