@@ -28,6 +28,7 @@ run: $(STAMP)
 # SQLITE=0 skips the SQLite pass (CI runs it in a call of its own).
 SQLITE ?= 1
 test: $(STAMP)
+	bin/ensure-chromium
 	DEBUG=1 DATABASE_URL= $(PY) manage.py compile_translations
 	DEBUG=1 DATABASE_URL= $(PY) manage.py makemigrations --check --dry-run
 	@if [ "$(SQLITE)" = "1" ]; then echo "== SQLite"; DATABASE_URL= $(PY) -m pytest; fi

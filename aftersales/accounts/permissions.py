@@ -19,6 +19,8 @@ class RolePermission(DjangoModelPermissions):
     def has_permission(self, request, view) -> bool:
         if not request.user or not request.user.is_authenticated:
             return False
+        if request.method not in view.allowed_methods:
+            return True  # answered 405 by the view: records are never deleted
         action_perm = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
         if action_perm:
             model = view.get_queryset().model
