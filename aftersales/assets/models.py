@@ -48,6 +48,11 @@ class Project(RecordModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("project-detail", args=[self.pk])
+
     def clean(self) -> None:
         if self.site_id and self.customer_id and self.site.customer_id != self.customer_id:
             raise ValidationError({"site": _("This site belongs to another customer.")})
@@ -130,6 +135,11 @@ class Asset(RecordModel):
 
     def __str__(self) -> str:
         return f"{self.product_model.code if self.product_model_id else ''} {self.serial_number}".strip()
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("asset-detail", args=[self.pk])
 
     def clean(self) -> None:
         errors: dict[str, str] = {}

@@ -5,6 +5,8 @@ from . import views
 urlpatterns = [
     path("", views.asset_list_view, name="asset-list"),
     path("<int:pk>/", views.asset_detail_view, name="asset-detail"),
+    path("<int:pk>/edit/", views.asset_edit_view, name="asset-edit"),
+    path("new/for/<int:customer_pk>/", views.asset_create_view, name="asset-create"),
     path("projects/", views.project_list_view, name="project-list"),
     path("projects/<int:pk>/", views.project_detail_view, name="project-detail"),
     path("projects/<int:pk>/warranty-card.pdf", views.warranty_card, name="project-warranty-card"),

@@ -11,10 +11,14 @@ from aftersales.accounts.scoping import scope
 from aftersales.contracts.selectors import asset_entitlement, asset_periods
 from aftersales.core.audit import history_for
 from aftersales.core.downloads import attachment_headers
+from aftersales.core.forms import save_form
+from aftersales.customers.selectors import customer_get_for
 from aftersales.core.views import paginate, require_perm
 
 from .choices import AssetStatus
+from .forms import AssetForm
 from .models import ProjectDocument
+from .services import asset_create, asset_update
 from .selectors import asset_get_for, asset_list, project_get_for, project_list
 
 
@@ -92,3 +96,21 @@ def warranty_card(request, pk: int):
     from .warranty_card import warranty_card_download
 
     return warranty_card_download(request, pk)
+
+
+def asset_create_view(request, customer_pk: int):
+    customer = customer_get_for(actor=request.user, pk=customer_pk)
+    return save_form(
+        request, form_class=AssetForm, title=_("New equipment of %(name)s") % {"name": customer.name},
+        cancel_url=customer.get_absolute_url(), form_kwargs={"customer": customer},
+        save=lambda data: asset_create(actor=request.user, data=data),
+    )
+
+
+def asset_edit_view(request, pk: int):
+    asset = asset_get_for(actor=request.user, pk=pk)
+    return save_form(
+        request, form_class=AssetForm, instance=asset, title=_("Change %(name)s") % {"name": str(asset)},
+        cancel_url=asset.get_absolute_url(),
+        save=lambda data: asset_update(actor=request.user, asset=asset, data=data),
+    )

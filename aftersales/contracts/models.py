@@ -77,6 +77,11 @@ class Contract(RecordModel):
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("contract-detail", args=[self.pk])
+
     @property
     def renewal_price(self) -> Decimal:
         """Yearly renewal price: the renewal rate of the original value (SPEC W7)."""

@@ -47,6 +47,11 @@ class Customer(RecordModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("customer-detail", args=[self.pk])
+
     def clean(self) -> None:
         self.phone = normalise_phone(self.phone)
 
@@ -70,6 +75,11 @@ class Site(RecordModel):
 
     def __str__(self) -> str:
         return f"{self.customer} · {self.name}" if self.customer_id else self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("customer-detail", args=[self.customer_id])
 
 
 class Contact(RecordModel):
@@ -97,6 +107,11 @@ class Contact(RecordModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("customer-detail", args=[self.customer_id])
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
