@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 
+from aftersales.core.audit import audit_event
+from aftersales.core.models import AuditAction
 from aftersales.core.services import record_create, record_update
+from aftersales.core.uploads import check_upload
 
-from .models import Asset
+from .models import Asset, ProjectDocument
 
 
 def _with_customer(data: dict[str, Any]) -> dict[str, Any]:
@@ -27,3 +31,22 @@ def asset_create(*, actor, data: dict[str, Any]) -> Asset:
 @transaction.atomic
 def asset_update(*, actor, asset: Asset, data: dict[str, Any]) -> Asset:
     return record_update(instance=asset, actor=actor, data=_with_customer(data))
+
+
+@transaction.atomic
+def project_document_add(*, actor, project, upload, title: str, kind: str) -> ProjectDocument:
+    """Store a checked document under a random name and record it in the project's history."""
+    checked = check_upload(upload, allowed={"pdf", "png", "jpg", "jpeg", "docx", "xlsx"})
+    document = ProjectDocument(
+        project=project, title=(title or checked.original_name)[:150], kind=kind, original_name=checked.original_name,
+        content_type=checked.content_type, size=len(checked.content), uploaded_by=actor,
+    )
+    document.file.save("upload", ContentFile(checked.content), save=False)
+    try:
+        document.full_clean()
+        document.save()
+    except Exception:
+        document.file.delete(save=False)
+        raise
+    audit_event(project, action=AuditAction.UPDATE, actor=actor, changes={"documents": [None, document.title]})
+    return document

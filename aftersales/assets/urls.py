@@ -10,5 +10,6 @@ urlpatterns = [
     path("projects/", views.project_list_view, name="project-list"),
     path("projects/<int:pk>/", views.project_detail_view, name="project-detail"),
     path("projects/<int:pk>/warranty-card.pdf", views.warranty_card, name="project-warranty-card"),
+    path("projects/<int:pk>/documents/", views.project_document_upload, name="project-document-upload"),
     path("documents/<int:pk>/download/", views.project_document_download, name="project-document-download"),
 ]

@@ -2,23 +2,27 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aftersales.accounts.scoping import scope
+from aftersales.accounts.scoping import can, scope
 from aftersales.contracts.selectors import asset_entitlement, asset_periods
 from aftersales.core.audit import history_for
 from aftersales.core.downloads import attachment_headers
+from aftersales.core.errors import ServiceError
 from aftersales.core.forms import save_form
 from aftersales.customers.selectors import customer_get_for
 from aftersales.core.views import paginate, require_perm
 
-from .choices import AssetStatus
+from .choices import AssetStatus, DocumentKind
 from .forms import AssetForm
 from .models import ProjectDocument
-from .services import asset_create, asset_update
+from .services import asset_create, asset_update, project_document_add
 from .selectors import asset_get_for, asset_list, project_get_for, project_list
 
 
@@ -73,6 +77,7 @@ def project_detail_view(request, pk: int):
         "project": project,
         "assets": assets,
         "documents": scope(project.documents.filter(archived_at__isnull=True), request.user),
+        "document_kinds": DocumentKind.choices,
         "contracts": scope(project.contracts.filter(archived_at__isnull=True), request.user),
         "history": history_for(project)[:50] if not request.user.is_external else [],
     }
@@ -114,3 +119,24 @@ def asset_edit_view(request, pk: int):
         cancel_url=asset.get_absolute_url(),
         save=lambda data: asset_update(actor=request.user, asset=asset, data=data),
     )
+
+
+@require_http_methods(["POST"])
+def project_document_upload(request, pk: int):
+    project = project_get_for(actor=request.user, pk=pk)
+    if not can(request.user, "add", ProjectDocument):
+        raise PermissionDenied
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a file to upload."))
+        return redirect(project.get_absolute_url())
+    try:
+        project_document_add(actor=request.user, project=project, upload=upload,
+                             title=request.POST.get("title", ""), kind=request.POST.get("kind") or DocumentKind.OTHER)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("The document was added."))
+    return redirect(project.get_absolute_url())
