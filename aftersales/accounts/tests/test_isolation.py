@@ -39,8 +39,8 @@ def fill(route: str, value: int) -> str | None:
     """A concrete path: every <int:…> or (?P<pk>…) argument set to ``value``; None if not fillable."""
     if "<format>" in route:
         return None  # the same view as the route without a format suffix
-    route = route.replace("^", "").replace("$", "")
     route = re.sub(r"<int:\w+>|\(\?P<\w+>\[\^/\.\]\+\)", str(value), route)
+    route = route.replace("^", "").replace("$", "")
     if "<" in route or "(" in route:
         return None
     return "/" + route.replace("\\", "")
@@ -104,7 +104,9 @@ def test_api_reads_and_writes_nothing_of_b(api, world):
         body = client.get(path, {"search": MARK[:2], "q": MARK[:2]})
         assert MARK not in body.content.decode("utf-8", "replace"), path
         if "900001" in path:
-            assert body.status_code in {403, 404}, (path, body.status_code)
+            assert body.status_code in {403, 404, 405}, (path, body.status_code)
+            if path.endswith(f"/{B_ID}/"):
+                assert body.status_code in {403, 404}, path  # 403 only where the role may see no such record at all
             for method in ("patch", "put", "post"):
                 answer = getattr(client, method)(path, {"name": "x", "title": "x", "customer": world["a"].pk},
                                                  format="json")

@@ -56,7 +56,7 @@ def test_desk_finds_customer_and_sees_entitlement(browser, live_server, make_use
     browser.get(live_server.url + "/accounts/login/")
     browser.find_element(By.NAME, "username").send_keys(user.username)
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    browser.find_element(By.ID, "login-submit").click()
     wait.until(ec.presence_of_element_located((By.NAME, "q")))
 
     # and searches customers by part of the Chinese name (the list filters as she types)
