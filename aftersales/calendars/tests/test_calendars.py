@@ -70,3 +70,17 @@ def test_calendar_api_validates_periods(api, admin_user):
                                                            "periods": [{"start": "17:00", "end": "09:00"}]},
                                     format="json")
     assert response.status_code == 400
+
+
+def test_yearly_job_enters_known_years_and_mails_administrators(
+    make_user, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+):
+    from aftersales.calendars.tasks import calendar_years_check
+
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: dt.date(2026, 11, 23))
+    admin = make_user("admin", email="admin@example.cn")
+    with django_capture_on_commit_callbacks(execute=True):
+        warnings = calendar_years_check.delay().get()
+    assert HolidayYear.objects.filter(year=2026).exists()
+    assert len(warnings) == 1 and "2027" in warnings[0]
+    assert mailoutbox[0].to == [admin.email] and "2027" in mailoutbox[0].body
