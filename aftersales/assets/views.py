@@ -97,12 +97,6 @@ def project_document_download(request, pk: int):
     return response
 
 
-def warranty_card(request, pk: int):
-    from .warranty_card import warranty_card_download
-
-    return warranty_card_download(request, pk)
-
-
 def asset_create_view(request, customer_pk: int):
     customer = customer_get_for(actor=request.user, pk=customer_pk)
     return save_form(

@@ -276,9 +276,7 @@ def warranty_card_pdf(*, project: Project, template: WarrantyCardTemplate | None
 def _content_disposition(project: Project) -> str:
     """A safe ASCII ``filename`` and, for modern browsers, the Chinese name in RFC 5987 ``filename*``."""
     ascii_code = re.sub(r"[^A-Za-z0-9._-]+", "_", project.code).strip("._") or str(project.pk)
-    with translation.override(settings.LANGUAGE_CODE):
-        label = pgettext(_CTX, "Warranty card")
-    readable = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', "_", f"{label}-{project.name}-{project.code}.pdf")
+    readable = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', "_", f"{DEFAULT_TITLE}-{project.name}-{project.code}.pdf")
     return f"attachment; filename=\"warranty-card-{ascii_code}.pdf\"; filename*=UTF-8''{quote(readable, safe='')}"
 
 
