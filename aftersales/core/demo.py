@@ -1,0 +1,658 @@
+"""Demo data: a believable Chinese systems integrator's after-sales world (`manage.py demo_data`).
+
+Deterministic (one generator seeded with ``SEED``) and loaded once: a database that already holds
+the first demo customer (``MARKER_CODE``) is left alone. Dates are placed relative to the day of
+loading, so that on that day some warranties run, some are in their latent-defect period, some
+have ended, and a few maintenance contracts are about to end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import defaultdict
+from decimal import Decimal
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from aftersales.accounts.models import User
+from aftersales.accounts.roles import Role
+from aftersales.accounts.services import user_create
+from aftersales.assets.choices import AssetStatus
+from aftersales.assets.models import Asset, Project, WarrantyCardTemplate
+from aftersales.calendars.services import calendars_seed
+from aftersales.catalogue.models import BomLine, Maker, Part, ProductCategory, ProductModel
+from aftersales.contracts.choices import ContractKind
+from aftersales.contracts.models import Contract
+from aftersales.core.audit import audit_events_bulk
+from aftersales.core.models import AuditAction
+from aftersales.customers.models import Contact, Customer, Site
+from aftersales.dealers.models import Dealer
+
+__all__ = ["DEMO_LOGINS", "DEMO_PASSWORD", "MARKER_CODE", "demo_counts", "demo_data_load", "demo_is_loaded"]
+
+DEMO_PASSWORD = "demo-Pass-2026"
+MARKER_CODE = "KH0001"
+SEED = 2026
+MAIL = "example.com"  # reserved (RFC 2606): demo mail never reaches anybody
+
+# username, role, display name, organisation (customer code or dealer code) for external users.
+USERS = [
+    ("admin", Role.ADMIN, "王海峰", None), ("desk", Role.DESK, "李晓燕", None),
+    ("technician", Role.TECHNICIAN, "张伟", None), ("technician2", Role.TECHNICIAN, "刘洋", None),
+    ("technician3", Role.TECHNICIAN, "陈磊", None), ("senior_engineer", Role.SENIOR_ENGINEER, "赵志刚", None),
+    ("project_manager", Role.PROJECT_MANAGER, "孙立军", None), ("pm2", Role.PROJECT_MANAGER, "吴婷", None),
+    ("service_manager", Role.SERVICE_MANAGER, "周明", None), ("director", Role.DIRECTOR, "郑国华", None),
+    ("parts", Role.PARTS, "黄丽", None), ("finance", Role.FINANCE, "林静", None),
+    ("general_manager", Role.GENERAL_MANAGER, "徐建平", None),
+    ("customer", Role.CUSTOMER, "杨帆", "KH0001"), ("customer2", Role.CUSTOMER, "何敏", "KH0002"),
+    ("dealer", Role.DEALER, "马超", "JXS-HD"),
+]
+DEMO_LOGINS = [(username, role.label) for username, role, _name, _org in USERS]
+
+CITIES = {  # city: area code, districts, roads
+    "杭州": ("0571", "西湖区 滨江区 拱墅区 钱塘区", "文三路 江南大道 莫干山路 学院路 江晖路"),
+    "上海": ("021", "浦东新区 闵行区 嘉定区 徐汇区", "张江路 莘庄路 博园路 漕溪北路 世纪大道"),
+    "南京": ("025", "鼓楼区 秦淮区 江北新区 栖霞区", "中山北路 龙蟠中路 浦滨路 仙林大道 汉中路"),
+    "苏州": ("0512", "工业园区 吴中区 姑苏区", "星湖街 东吴北路 人民路 现代大道"),
+    "宁波": ("0574", "北仑区 鄞州区", "明州路 天童南路 四明中路 新大路"),
+    "合肥": ("0551", "蜀山区 包河区 经开区", "长江西路 徽州大道 繁华大道 望江西路"),
+    "武汉": ("027", "洪山区 江汉区 东湖高新区", "珞喻路 解放大道 光谷大道 建设大道"),
+    "成都": ("028", "锦江区 高新区 龙泉驿区", "东大街 天府大道 成龙大道 科华北路"),
+    "广州": ("020", "天河区 越秀区 南沙区 番禺区", "天河路 中山五路 进港大道 市桥路"),
+    "深圳": ("0755", "南山区 宝安区 龙岗区 坪山区", "科技园路 宝安大道 龙岗大道 深汕路"),
+}
+DEALERS = [  # code, name, region, contact, phone
+    ("JXS-HD", "杭州安视达智能科技有限公司", "华东", "沈建东", "0571-88231166"),
+    ("JXS-HN", "广州粤安信息技术有限公司", "华南", "梁志文", "020-38825120"),
+    ("JXS-XN", "成都蜀通安防工程有限公司", "西南", "邓春华", "028-85562310"),
+]
+DEALER_OF_CITY = {"宁波": "JXS-HD", "苏州": "JXS-HD", "合肥": "JXS-HD", "广州": "JXS-HN", "深圳": "JXS-HN",
+                  "成都": "JXS-XN"}
+BY_OTHERS = {"KH0011": True, "KH0029": False}  # installed by others: documents reviewed?
+
+CUSTOMERS = """\
+杭州 hospital xxey 杭州市西溪第二医院
+杭州 school wlsy 杭州文澜实验学校
+杭州 gov gsxz 杭州市拱墅区行政服务中心
+杭州 community yhhy 杭州翠苑银湖花园小区
+杭州 factory hyjm 杭州恒远精密机械有限公司
+杭州 bank qjrcb 钱江农村商业银行城西支行
+上海 hospital dmws 上海浦东新区东明社区卫生服务中心
+上海 school qzzx 上海市闵行区启智中学
+上海 bank pssh 上海浦申商业银行陆家嘴支行
+上海 gov jdsj 上海市嘉定区市场监督管理局
+上海 factory rdqp 上海临港瑞达汽车零部件有限公司
+南京 school zswy 南京钟山外国语学校
+南京 hospital knyy 南京鼓楼康宁医院
+南京 gov jbzw 南京江北新区政务服务中心
+南京 community xlcg 南京仙林翠谷花园小区
+苏州 school xhxx 苏州工业园区星湖学校
+苏州 factory hrdz 苏州吴中华瑞电子有限公司
+苏州 gov gsda 苏州市姑苏区档案馆
+苏州 bank wjcz 苏州吴江村镇银行松陵支行
+宁波 factory gcfz 宁波北仑港城纺织有限公司
+宁波 school yzsx 宁波市鄞州区第二实验小学
+合肥 gov sszw 合肥市蜀山区政务服务中心
+合肥 hospital bhyy 合肥滨湖康复医院
+合肥 school mdzx 合肥经开区明德中学
+武汉 hospital gg3y 武汉光谷第三医院
+武汉 gov jhcg 武汉市江汉区城市管理执法局
+武汉 bank cjns 武汉长江农商银行汉口支行
+武汉 factory hxgd 武汉华新光电器件有限公司
+武汉 community dhxc 武汉东湖新城小区
+成都 school jjsy 成都市锦江区实验学校
+成都 gov tfsw 成都天府国际生物城管委会
+成都 community sdjk 成都蜀都金控大厦
+成都 factory yhqp 成都龙泉驿远航汽车配件有限公司
+广州 school hjxx 广州市天河区华景小学
+广州 factory zjjg 广州南沙珠江精工制造有限公司
+广州 hospital yxdy 广州越秀区人民医院东院
+广州 community jxnw 广州番禺锦绣南湾小区
+深圳 bank qhlh 深圳前海联合商业银行科技园支行
+深圳 school lgwy 深圳市龙岗区外国语学校
+深圳 factory psxn 深圳坪山新能源电池有限公司"""
+
+KINDS = {  # levels to draw from, sites, contact titles, areas, systems, mail suffix
+    "hospital": ("AAB", "本部院区 门急诊楼 东院区", "信息科科长 后勤保障处主任 保卫科干事 设备科工程师",
+                 "门诊大厅 住院部 急诊 药房 地下车库 行政楼", "cctv acs bas", "org.cn"),
+    "school": ("BBA", "本部校区 北校区 体育馆", "总务处主任 信息中心老师 保卫处处长",
+               "教学楼 实验楼 食堂 校门 操场 宿舍楼 图书馆", "cctv pa acs", "edu.cn"),
+    "bank": ("AAB", "营业部 数据机房 城东分理处", "运营主管 科技部工程师 安保经理",
+             "营业厅 金库 自助银行 办公区 机房走廊", "cctv acs", "com.cn"),
+    "gov": ("ABB", "行政中心 办事大厅 档案楼", "办公室主任 信息中心主任 后勤科科长",
+            "办事大厅 办公楼 会议中心 档案室 停车场", "acs bas cctv", "gov.cn"),
+    "factory": ("BBC", "一厂区 二厂区 物流仓库", "设备部经理 IT主管 行政经理 安环部主管",
+                "一号车间 二号车间 仓库 厂区大门 办公楼 配电房", "cctv light", "com"),
+    "community": ("BCC", "一期 二期 地下车库", "物业经理 工程主管 监控室班长",
+                  "东门 西门 地下车库 1幢 5幢 中心花园 物业中心", "cctv acs", "com"),
+}
+SYSTEMS = {  # label, head unit role, heads, children per head (role, min, max), software role
+    "cctv": ("视频监控系统", "nvr", (1, 2), [("cam", 6, 16)], "sw_vms"),
+    "acs": ("门禁一卡通系统", "acs_ctl", (1, 3), [("acs_term", 2, 4)], "sw_acs"),
+    "light": ("智能照明系统", "lt_ctl", (1, 2), [("lt_fix", 8, 16)], None),
+    "bas": ("楼宇自控系统", "bas_ddc", (2, 3), [("bas_dev", 3, 6)], "sw_bas"),
+    "pa": ("公共广播系统", "pa_host", (1, 1), [("pa_amp", 1, 2), ("pa_spk", 8, 16)], None),
+}
+UNIT_LABELS = {"cam": "摄像机", "nvr": "录像机", "storage": "存储阵列", "acs_ctl": "门禁控制器", "acs_term": "门禁终端",
+               "lt_ctl": "照明控制器", "lt_fix": "灯具", "bas_ddc": "DDC控制器", "bas_dev": "现场设备",
+               "pa_host": "广播主机", "pa_amp": "功放", "pa_spk": "扬声器", "sw_vms": "视频管理平台",
+               "sw_acs": "一卡通平台", "sw_bas": "集成管理平台"}
+
+CATEGORIES = [("CCTV", "视频监控"), ("NVR", "录像存储"), ("ACS", "门禁"), ("LIGHT", "照明"), ("BAS", "楼宇自控"),
+              ("PA", "广播"), ("SOFT", "业务软件")]
+MAKERS = ["海康威视", "大华", "宇视", "华为", "霍尼韦尔", "西门子", "飞利浦", "自研"]
+PARTS = """\
+BJ-CAM-PSU 36 45 个 摄像机电源适配器 12V/1A
+BJ-CAM-IR 48 120 块 红外补光灯板
+BJ-CAM-LENS 60 380 个 电动变焦镜头模组
+BJ-CAM-SEAL 24 15 套 防水接头及密封圈
+BJ-PTZ-MOT 48 650 套 球机云台电机组件
+BJ-HDD-8T 36 1450 块 8TB 监控级硬盘
+BJ-NVR-PSU 60 420 个 录像机电源模块
+BJ-FAN-80 36 35 个 80mm 散热风扇
+BJ-NVR-MB 96 2200 块 录像机主板
+BJ-OS-CTRL 96 18000 块 存储控制器模块
+BJ-OS-BBU 36 2600 个 存储备用电池模块
+BJ-ACS-LOCK 60 260 把 280kg 磁力锁
+BJ-ACS-PSU 48 150 个 门禁专用电源 12V/5A
+BJ-ACS-BTN 60 30 个 出门按钮
+BJ-ACS-CAM 60 520 个 人脸识别摄像头模组
+BJ-ACS-LCD 60 460 块 7英寸触摸显示屏
+BJ-ACS-RDR 60 180 个 IC/ID 读卡模块
+BJ-ACS-BAT 36 95 块 蓄电池 12V/7Ah
+BJ-LED-DRV 50 160 个 LED 驱动电源
+BJ-LED-MOD 60 210 块 LED 灯珠模组
+BJ-DLT-RLY 96 980 块 继电器输出模块
+BJ-BAS-IO 96 2600 块 I/O 扩展模块
+BJ-BAS-TR 96 180 个 24VAC 控制变压器
+BJ-BAS-BAT 24 40 节 实时时钟后备电池
+BJ-BAS-SNS 60 220 支 温度探头
+BJ-BAS-MOT 60 650 台 执行器电机
+BJ-PA-AMP 84 1800 块 功放模块
+BJ-PA-SPK 96 90 只 6.5英寸扬声器单元
+BJ-PA-PSU 60 800 个 广播主机电源
+BJ-SW-KEY 60 600 个 软件加密狗
+BJ-SRV-HDD 36 1100 块 1.2TB SAS 服务器硬盘
+BJ-SRV-PSU 60 900 个 服务器冗余电源"""
+MODELS = """\
+CCTV|海康威视|DS-2CD3T46WDV3-I3|400万像素红外网络筒型摄像机|cam|72|980|CAM-PSU CAM-IR CAM-SEAL
+CCTV|海康威视|DS-2CD3346WDV3-I|400万像素红外网络半球摄像机|cam|72|860|CAM-PSU CAM-IR
+CCTV|海康威视|DS-2DE4425IW-DE|400万像素25倍红外网络球机|cam|60|3200|CAM-PSU CAM-LENS PTZ-MOT CAM-SEAL
+CCTV|大华|DH-IPC-HFW2433M-I1|400万像素红外网络筒型摄像机|cam|72|720|CAM-PSU CAM-IR CAM-SEAL
+CCTV|大华|DH-SD49425XB-HNR|400万像素25倍星光网络球机|cam|60|2900|CAM-PSU CAM-LENS PTZ-MOT
+CCTV|宇视|IPC2124LB-SF40KM-G|400万像素红外网络筒型摄像机|cam|72|650|CAM-PSU CAM-IR
+CCTV|华为|C2150-10-SIU|500万像素AI筒型摄像机|cam|72|1500|CAM-PSU CAM-IR CAM-LENS
+NVR|海康威视|DS-8632N-I8|32路网络硬盘录像机|nvr|96|4800|HDD-8T NVR-PSU FAN-80
+NVR|海康威视|DS-96064N-I16|64路网络硬盘录像机|nvr|96|12800|HDD-8T NVR-PSU FAN-80 NVR-MB
+NVR|大华|DH-NVR5432-16P-I|32路网络硬盘录像机|nvr|96|5200|HDD-8T NVR-PSU FAN-80
+NVR|宇视|NVR516-32|32路网络硬盘录像机|nvr|96|4600|HDD-8T NVR-PSU
+NVR|华为|IVS1800-C08-16T|智能微边缘视频存储|nvr|96|18000|HDD-8T NVR-PSU FAN-80
+NVR|华为|OceanStor 2200 V3|存储阵列|storage|120|68000|HDD-8T OS-CTRL OS-BBU FAN-80
+ACS|海康威视|DS-K2604T|四门门禁控制器|acs_ctl|96|2100|ACS-PSU ACS-BAT ACS-LOCK
+ACS|海康威视|DS-K1T671M|人脸识别门禁一体机|acs_term|72|2600|ACS-CAM ACS-LCD ACS-BTN
+ACS|大华|DH-ASI7213Y-V3|人脸识别门禁一体机|acs_term|72|2400|ACS-CAM ACS-LCD ACS-RDR
+ACS|霍尼韦尔|PRO32IC|门禁智能控制器|acs_ctl|120|6800|ACS-PSU ACS-BAT
+ACS|霍尼韦尔|OT35HMW|智能卡读卡器|acs_term|96|900|ACS-RDR ACS-BTN
+LIGHT|飞利浦|BY698P LED250/NW|高天棚 LED 工矿灯|lt_fix|60|1350|LED-DRV LED-MOD
+LIGHT|飞利浦|RC048B LED34S/840|LED 平板灯|lt_fix|60|320|LED-DRV LED-MOD
+LIGHT|飞利浦|DDRC1220FR-GL|Dynalite 智能照明控制器|lt_ctl|120|5600|DLT-RLY BAS-TR
+BAS|西门子|PXC36-E.D|Desigo 楼宇自控 DDC 控制器|bas_ddc|120|9800|BAS-IO BAS-TR BAS-BAT
+BAS|西门子|QAE2120.010|浸入式温度传感器|bas_dev|96|680|BAS-SNS
+BAS|西门子|SSC81|电动阀门执行器|bas_dev|96|1200|BAS-MOT BAS-TR
+BAS|霍尼韦尔|XL1000C500|Excel Web II DDC 控制器|bas_ddc|120|8600|BAS-IO BAS-TR BAS-BAT
+BAS|霍尼韦尔|ML7421A8022|电动执行器|bas_dev|96|1600|BAS-MOT
+PA|霍尼韦尔|X-618|数字广播主机|pa_host|120|15800|PA-PSU PA-AMP
+PA|霍尼韦尔|X-DA2500|数字功放|pa_amp|120|4200|PA-AMP FAN-80
+PA|霍尼韦尔|L-PCS6A|吸顶扬声器|pa_spk|120|260|PA-SPK
+SOFT|自研|ZH-VMS V3.2|视频综合管理平台|sw_vms|60|38000|SW-KEY SRV-HDD SRV-PSU
+SOFT|自研|ZH-OneCard V2.1|一卡通门禁管理软件|sw_acs|60|26000|SW-KEY SRV-HDD
+SOFT|自研|ZH-BMS V1.5|楼宇设备集成管理平台|sw_bas|60|45000|SW-KEY SRV-HDD SRV-PSU"""
+
+SURNAMES = ("王wang 李li 张zhang 刘liu 陈chen 杨yang 黄huang 赵zhao 吴wu 周zhou 徐xu 孙sun 马ma 朱zhu 胡hu "
+            "郭guo 何he 林lin 高gao 罗luo 郑zheng 梁liang 谢xie 宋song 唐tang 韩han 冯feng 邓deng 曹cao 沈shen").split()
+GIVEN = ("伟wei 芳fang 娜na 敏min 静jing 丽li 强qiang 磊lei 军jun 洋yang 勇yong 艳yan 杰jie 涛tao 明ming 超chao "
+         "秀英xiuying 建华jianhua 志强zhiqiang 海燕haiyan 晓东xiaodong 文博wenbo 雪梅xuemei 国平guoping "
+         "浩然haoran 思远siyuan 婷婷tingting 卫东weidong 春华chunhua 玉兰yulan").split()
+MOBILE_PREFIXES = "130 131 132 133 135 136 137 138 139 150 151 152 155 156 158 159 177 180 181 186 187 188 189 199"
+FIRST_START = dt.date(2019, 3, 1)
+REPLACEMENTS, FAULTY, UNDER_REPAIR, RETIRED = 8, 8, 5, 6
+
+
+def _split_name(token: str) -> tuple[str, str]:
+    latin = next(i for i, ch in enumerate(token) if ch.isascii())
+    return token[:latin], token[latin:]
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    for last in (day.day, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def _money(value: float) -> Decimal:
+    return Decimal(int(round(value, -2)))
+
+
+def demo_is_loaded() -> bool:
+    return Customer.objects.filter(code=MARKER_CODE).exists()
+
+
+def demo_counts() -> dict[str, int]:
+    return {
+        "users": User.objects.count(), "dealers": Dealer.objects.count(), "customers": Customer.objects.count(),
+        "sites": Site.objects.count(), "contacts": Contact.objects.count(),
+        "product models": ProductModel.objects.count(), "parts": Part.objects.count(),
+        "projects": Project.objects.count(), "assets": Asset.objects.count(),
+        "warranties": Contract.objects.filter(kind=ContractKind.WARRANTY).count(),
+        "maintenance contracts": Contract.objects.filter(kind=ContractKind.MAINTENANCE).count(),
+    }
+
+
+def demo_data_load(*, today: dt.date | None = None) -> dict[str, int] | None:
+    """Seed the calendars, then build the demo world; None (and nothing written) when it is already there."""
+    calendars_seed()
+    if demo_is_loaded():
+        return None
+    with transaction.atomic():
+        _Builder(today or timezone.localdate()).build()
+    return demo_counts()
+
+
+def _bulk(model, objects: list, *, exclude: tuple[str, ...] = ()) -> list:
+    """Validate, insert in bulk and write one "create" audit row per record."""
+    for obj in objects:
+        obj.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
+    model.objects.bulk_create(objects, batch_size=500)
+    audit_events_bulk(objects, action=AuditAction.CREATE, actor=None)
+    return objects
+
+
+class _Builder:
+    def __init__(self, today: dt.date) -> None:
+        self.rng = random.Random(SEED)
+        self.today = today
+        self.users: dict[str, User] = {}
+        self.serials: dict[int, set[str]] = defaultdict(set)
+        self.warranty_months: dict[int, int] = {}
+
+    def build(self) -> None:
+        self.create_staff()
+        self.create_dealers()
+        self.create_customers()
+        self.create_external_users()
+        self.create_catalogue()
+        self.create_projects()
+        self.create_assets()
+        self.create_warranties()
+        self.create_maintenance_contracts()
+        self.create_template()
+
+    # People and organisations ------------------------------------------------------------
+
+    def mobile(self) -> str:
+        return self.rng.choice(MOBILE_PREFIXES.split()) + f"{self.rng.randrange(10**8):08d}"
+
+    def landline(self, city: str, *, extension: bool = False) -> str:
+        number = f"{CITIES[city][0]}-{self.rng.choice('5678')}{self.rng.randrange(10**7):07d}"
+        return number + (f"-{self.rng.randint(801, 8999)}" if extension else "")
+
+    def person(self) -> tuple[str, str]:
+        (surname, s_py), (given, g_py) = (_split_name(self.rng.choice(SURNAMES)), _split_name(self.rng.choice(GIVEN)))
+        return surname + given, f"{g_py}.{s_py}"
+
+    def _user(self, username: str, role: Role, name: str, **org) -> None:
+        existing = User.objects.filter(username=username).first()
+        self.users[username] = existing or user_create(
+            username=username, password=None, roles=[role], display_name=name, phone=self.mobile(),
+            email=f"{username}@zhihe.{MAIL}", **org,
+        )
+
+    def create_staff(self) -> None:
+        for username, role, name, org in USERS:
+            if org is None:
+                self._user(username, role, name)
+
+    def create_external_users(self) -> None:
+        for username, role, name, org in USERS:
+            if role == Role.CUSTOMER:
+                self._user(username, role, name, customer=self.customers[org])
+            elif role == Role.DEALER:
+                self._user(username, role, name, dealer=self.dealers[org])
+        # One hash for every demo login: hashing is slow on purpose, the password is public anyway.
+        created = [u.pk for u in self.users.values() if not u.has_usable_password()]
+        User.objects.filter(pk__in=created).update(password=make_password(DEMO_PASSWORD))
+
+    def create_dealers(self) -> None:
+        dealers = [Dealer(code=c, name=n, region=r, contact_name=p, phone=t) for c, n, r, p, t in DEALERS]
+        self.dealers = {d.code: d for d in _bulk(Dealer, dealers)}
+
+    def create_customers(self) -> None:
+        managers = [self.users[u] for u in ("service_manager", "project_manager", "pm2")]
+        customers, self.kind, self.slug = [], {}, {}
+        for number, line in enumerate(CUSTOMERS.splitlines(), start=1):
+            city, kind, slug, name = line.split(maxsplit=3)
+            code = f"KH{number:04d}"
+            level = self.rng.choice(KINDS[kind][0])
+            dealer = self.dealers.get(DEALER_OF_CITY.get(city, "")) if kind not in ("bank", "hospital", "gov") else None
+            customers.append(Customer(
+                code=code, name=name, level=level, city=city, phone=self.landline(city), dealer=dealer,
+                is_key=code == MARKER_CODE or (level == "A" and self.rng.random() < 0.6),
+                installed_by_others=code in BY_OTHERS,
+                documents_reviewed_on=self.today - dt.timedelta(days=160) if BY_OTHERS.get(code) else None,
+                account_manager=self.rng.choice(managers),
+                internal_notes=self.rng.choice(["", "", "机房钥匙在保卫科，上门需提前一天预约。", "每年春节前安排一次巡检。"]),
+            ))
+            self.kind[code], self.slug[code] = kind, slug
+        self.customers = {c.code: c for c in _bulk(Customer, customers, exclude=("dealer", "account_manager"))}
+        self.create_sites()
+        self.create_contacts()
+
+    def create_sites(self) -> None:
+        sites = []
+        for customer in self.customers.values():
+            _area, districts, roads = CITIES[customer.city]
+            names = KINDS[self.kind[customer.code]][1].split()
+            for name in names[: self.rng.choice((1, 1, 2, 2, 3))]:
+                address = (f"{customer.city}市{self.rng.choice(districts.split())}{self.rng.choice(roads.split())}"
+                           f"{self.rng.randint(1, 999)}号")
+                sites.append(Site(customer=customer, name=name, city=customer.city, address=address))
+        _bulk(Site, sites, exclude=("customer",))
+        self.sites: dict[str, list[Site]] = defaultdict(list)
+        for site in sites:
+            self.sites[site.customer.code].append(site)
+        for customer in self.customers.values():
+            customer.address = self.sites[customer.code][0].address
+        Customer.objects.bulk_update(self.customers.values(), ["address"])
+
+    def create_contacts(self) -> None:
+        contacts = []
+        for code, customer in self.customers.items():
+            titles = KINDS[self.kind[code]][2].split()
+            for n in range(self.rng.randint(1, 3)):
+                name, mailbox = self.person()
+                mobile = self.mobile() if self.rng.random() < 0.9 else ""
+                phone = self.landline(customer.city, extension=True) if not mobile or self.rng.random() < 0.4 else ""
+                domain = f"{self.slug[code]}.{KINDS[self.kind[code]][5]}.{MAIL}"
+                email = f"{mailbox}@{domain}" if self.rng.random() < 0.6 else ""
+                contacts.append(Contact(
+                    customer=customer, site=self.rng.choice(self.sites[code]) if n else None, name=name,
+                    title=titles[n % len(titles)], mobile=mobile, phone=phone, email=email, is_primary=n == 0,
+                ))
+        _bulk(Contact, contacts, exclude=("customer", "site"))
+
+    # Catalogue ---------------------------------------------------------------------------
+
+    def create_catalogue(self) -> None:
+        categories = {c: ProductCategory(code=c, name=n) for c, n in CATEGORIES}
+        _bulk(ProductCategory, list(categories.values()))
+        makers = {n: Maker(name=n) for n in MAKERS}
+        _bulk(Maker, list(makers.values()))
+        parts = {}
+        for line in PARTS.splitlines():
+            code, life, cost, unit, name = line.split(maxsplit=4)
+            parts[code] = Part(code=code, name=name, unit=unit, service_life_months=int(life), unit_cost=Decimal(cost))
+        _bulk(Part, list(parts.values()))
+        models, bom, self.price, self.by_role = [], [], {}, defaultdict(list)
+        for line in MODELS.splitlines():
+            category, maker, code, name, role, life, price, part_codes = line.split("|")
+            model = ProductModel(code=code, name=name, category=categories[category], maker=makers[maker],
+                                 service_life_months=int(life), description=f"{maker} {name}")
+            models.append(model)
+            self.by_role[role].append(model)
+            self.price[code] = int(price)
+            bom += [BomLine(product_model=model, part=parts[f"BJ-{p}"], quantity=2 if p == "HDD-8T" else 1)
+                    for p in part_codes.split()]
+        _bulk(ProductModel, models, exclude=("category", "maker"))
+        BomLine.objects.bulk_create(bom)
+
+    # Projects and assets -----------------------------------------------------------------
+
+    def _project_plan(self) -> list[tuple[Customer, str, dt.date]]:
+        """(customer, system, acceptance date) for every project, acceptance spread from 2019 to now."""
+        plan, first = [], self.customers[MARKER_CODE]
+        for years, system in ((6.5, "cctv"), (3.3, "acs"), (0.7, "bas")):
+            plan.append((first, system, self.today - dt.timedelta(days=int(years * 365))))
+        others = [c for code, c in self.customers.items() if code != MARKER_CODE and code not in BY_OTHERS]
+        seconds = set(self.rng.sample(range(len(others)), 20))
+        jobs = [(c, n) for i, c in enumerate(others) for n in range(2 if i in seconds else 1)]
+        span = (self.today - dt.timedelta(days=14) - FIRST_START).days
+        slots = [FIRST_START + dt.timedelta(days=span * i // len(jobs)) for i in range(len(jobs))]
+        self.rng.shuffle(slots)
+        by_customer = defaultdict(list)
+        for (customer, _n), slot in zip(jobs, slots):
+            by_customer[customer.code].append(slot)
+        for customer in others:
+            systems = KINDS[self.kind[customer.code]][4].split()
+            for n, day in enumerate(sorted(by_customer[customer.code])):
+                plan.append((customer, systems[0] if n == 0 else self.rng.choice(systems[1:]), day))
+        return plan
+
+    def create_projects(self) -> None:
+        pms = [self.users["project_manager"], self.users["pm2"]]
+        techs = [self.users[u] for u in ("technician", "technician2", "technician3")]
+        projects, seq = [], defaultdict(int)
+        for customer, system, day in sorted(self._project_plan(), key=lambda p: (p[2], p[0].code)):
+            seq[day.year] += 1
+            site, pm, tech = self.rng.choice(self.sites[customer.code]), self.rng.choice(pms), self.rng.choice(techs)
+            issued = day + dt.timedelta(days=self.rng.randint(5, 28))
+            project = Project(
+                code=f"XM{day.year}-{seq[day.year]:03d}", customer=customer, site=site, project_manager=pm,
+                name=f"{site.name}{SYSTEMS[system][0]}{self.rng.choice(['建设工程', '改造工程', '升级工程'])}",
+                accepted_on=day, warranty_card_issued_on=issued if issued <= self.today else None,
+                responsible_department=self.rng.choice(["售后服务部", "售后服务部", "工程一部", "工程二部"]),
+                responsible_people=f"项目经理 {pm.display_name} {pm.phone}；维修工程师 {tech.display_name} {tech.phone}",
+            )
+            project.system = system
+            projects.append(project)
+        self.projects = _bulk(Project, projects, exclude=("customer", "site", "project_manager"))
+        for project in self.projects:
+            self.warranty_months[project.pk] = 36 if self.rng.random() < 0.6 else 24
+
+    def serial(self, model: ProductModel, year: int) -> str:
+        d, c, yy = self.rng.randrange, self.rng.choice, year % 100
+        formats = {
+            "海康威视": lambda: f"{c('DEFGHJKL')}{d(10**8):08d}",
+            "大华": lambda: f"{d(1, 10)}{c('ABCDEFGHJK')}{d(16**4):04X}PAZ{d(10**5):05d}",
+            "宇视": lambda: f"210235C{c('3456')}{c('ABCDR')}{yy:02d}{d(10**6):06d}",
+            "华为": lambda: f"2102{d(10**4):04d}{c('ABCDEFGHK')}{c('0123456789ABCDEFGHJKLMN')}{yy:02d}{d(10**6):06d}",
+            "霍尼韦尔": lambda: f"HW{yy:02d}{d(1, 53):02d}{d(10**6):06d}",
+            "西门子": lambda: f"S{yy:02d}{d(10**7):07d}",
+            "飞利浦": lambda: f"PH{yy:02d}{d(1, 53):02d}{d(10**6):06d}",
+            "自研": lambda: f"ZH{year}{d(10**5):05d}",
+        }
+        taken = self.serials[id(model)]
+        while (serial := formats[model.maker.name]()) in taken:
+            pass
+        taken.add(serial)
+        return serial
+
+    def unit(self, role: str, maker: str, site: Site, project, accepted, *, name: str, parent=None) -> Asset:
+        same = [m for m in self.by_role[role] if m.maker.name == maker]
+        model = self.rng.choice(same if same and self.rng.random() < 0.8 else self.by_role[role])
+        installed = accepted - dt.timedelta(days=self.rng.randint(3, 40)) if accepted else None
+        return Asset(customer=site.customer, site=site, project=project, product_model=model, parent=parent,
+                     serial_number=self.serial(model, (installed or self.today).year), name=name,
+                     installed_on=installed, accepted_on=accepted)
+
+    def system_units(self, system: str, site: Site, project, accepted) -> list[Asset]:
+        _label, head_role, heads, children, software = SYSTEMS[system]
+        maker = self.rng.choice(sorted({m.maker.name for m in self.by_role[head_role]}))
+        areas, units, counter = KINDS[self.kind[site.customer.code]][3].split(), [], defaultdict(int)
+        room = self.rng.choice(["监控中心", "弱电机房", "消防控制室"])
+        for h in range(self.rng.randint(*heads)):
+            head = self.unit(head_role, maker, site, project, accepted, name=f"{room}{UNIT_LABELS[head_role]}{h + 1}")
+            units.append(head)
+            for role, low, high in children:
+                for _n in range(self.rng.randint(low, high)):
+                    counter[role] += 1
+                    name = f"{self.rng.choice(areas)}{UNIT_LABELS[role]}{counter[role]:02d}"
+                    units.append(self.unit(role, maker, site, project, accepted, name=name, parent=head))
+        if system == "cctv" and len(units) > 20 and self.rng.random() < 0.5:
+            units.append(self.unit("storage", "华为", site, project, accepted, name=f"{room}存储阵列"))
+        if software:
+            units.append(self.unit(software, "自研", site, project, accepted, name=f"{room}{UNIT_LABELS[software]}"))
+        return units
+
+    def create_assets(self) -> None:
+        self.assets = []
+        for project in self.projects:
+            self.assets += self.system_units(project.system, project.site, project, project.accepted_on)
+        for code, reviewed in BY_OTHERS.items():
+            accepted = self.today - dt.timedelta(days=2000) if reviewed else None
+            units = self.system_units("cctv", self.sites[code][0], None, accepted)
+            for unit in units:
+                unit.notes = "非我司安装，资料已审核。" if reviewed else "非我司安装，待技术审核图纸资料。"
+            self.assets += units
+        self.replacements = self.replace_some()
+        self.set_statuses()
+        roots = [a for a in self.assets if a.parent is None]
+        children = [a for a in self.assets if a.parent is not None]
+        exclude = ("customer", "site", "project", "product_model", "parent", "replaces")
+        for batch in (roots, children, self.replacements):
+            _bulk(Asset, batch, exclude=exclude)
+        self.assets += self.replacements
+
+    def replace_some(self) -> list[Asset]:
+        """A few units replaced under warranty: the new unit points at the old one (SPEC W4)."""
+        candidates = [a for a in self.assets if a.parent is not None and a.project is not None
+                      and (self.today - a.accepted_on).days > 120]
+        replacements = []
+        for old in self.rng.sample(candidates, REPLACEMENTS):
+            months = self.warranty_months[old.project.pk]
+            latest = min(_add_months(old.accepted_on, months) - dt.timedelta(days=1), self.today - dt.timedelta(days=5))
+            day = old.accepted_on + dt.timedelta(days=self.rng.randint(60, (latest - old.accepted_on).days))
+            old.status, old.notes = AssetStatus.REPLACED, f"{day:%Y-%m-%d} 保修期内故障，整机更换。"
+            replacements.append(Asset(
+                customer=old.customer, site=old.site, project=old.project, product_model=old.product_model,
+                serial_number=self.serial(old.product_model, day.year), name=old.name, parent=old.parent,
+                installed_on=day, accepted_on=day, replaces=old, notes=f"更换原设备 {old.serial_number}",
+            ))
+        return replacements
+
+    def set_statuses(self) -> None:
+        pool = [a for a in self.assets if a.parent is not None and a.status == AssetStatus.IN_SERVICE]
+        old = [a for a in pool if a.accepted_on and a.accepted_on.year < 2021]
+        for asset in self.rng.sample(old, RETIRED):
+            asset.status, asset.notes = AssetStatus.RETIRED, "随改造工程拆除，已停用。"
+        pool = [a for a in pool if a.status == AssetStatus.IN_SERVICE]
+        picked = self.rng.sample(pool, FAULTY + UNDER_REPAIR)
+        for asset in picked[:FAULTY]:
+            asset.status, asset.notes = AssetStatus.FAULTY, "客户报修：设备离线，待派工。"
+        for asset in picked[FAULTY:]:
+            asset.status, asset.notes = AssetStatus.UNDER_REPAIR, "已返厂维修，预计两周。"
+
+    # Contracts ---------------------------------------------------------------------------
+
+    def project_value(self, assets: list[Asset]) -> Decimal:
+        return _money(sum(self.price[a.product_model.code] for a in assets) * 1.35)
+
+    def create_warranties(self) -> None:
+        by_project = defaultdict(list)
+        for asset in self.assets:
+            if asset.project is not None and asset.replaces is None:
+                by_project[asset.project.pk].append(asset)
+        self.project_assets = by_project
+        contracts = [
+            Contract(
+                number=f"ZB{p.code[2:]}", kind=ContractKind.WARRANTY, title=f"{p.name}质保", customer=p.customer,
+                project=p, start_date=p.accepted_on, warranty_months=self.warranty_months[p.pk],
+                latent_defect_months=24, original_value=self.project_value(by_project[p.pk]),
+            )
+            for p in self.projects
+        ]
+        _bulk(Contract, contracts, exclude=("customer", "project", "renews"))
+        self._link([(c, by_project[c.project.pk]) for c in contracts])
+
+    def _link(self, pairs) -> None:
+        through = Contract.assets.through
+        through.objects.bulk_create(
+            [through(contract_id=c.pk, asset_id=a.pk) for c, assets in pairs for a in assets], batch_size=1000
+        )
+
+    def maintained_customers(self) -> list[str]:
+        """About a third of the customers: those whose warranty (or someone else's installation) has ended."""
+        ended = sorted({p.customer.code for p in self.projects
+                        if _add_months(p.accepted_on, self.warranty_months[p.pk]) < self.today})
+        reviewed = [c for c, r in BY_OTHERS.items() if r]
+        others = [c for c in ended if c != MARKER_CODE]
+        return [MARKER_CODE, *reviewed, *self.rng.sample(others, len(self.customers) // 3 - 1 - len(reviewed))]
+
+    def create_maintenance_contracts(self) -> None:
+        codes = self.maintained_customers()
+        fates = ["current"] * len(codes)
+        fates[-2:], fates[-5:-2] = ["lapsed"] * 2, ["soon"] * 3
+        chains = [self.chain(code, fate) for code, fate in zip(codes, fates)]
+        contracts = sorted((c for chain in chains for c, _a in chain), key=lambda c: (c.start_date, c.customer.code))
+        seq = defaultdict(int)
+        for contract in contracts:  # earlier first: a renewal is saved after the contract it renews
+            seq[contract.start_date.year] += 1
+            contract.number = f"WB{contract.start_date.year}-{seq[contract.start_date.year]:03d}"
+            contract.full_clean(exclude=["customer", "project", "renews"], validate_unique=False)
+            contract.save()
+        audit_events_bulk(contracts, action=AuditAction.CREATE, actor=None)
+        self._link([pair for chain in chains for pair in chain])
+
+    def chain(self, code: str, fate: str) -> list[tuple[Contract, list[Asset]]]:
+        """Yearly maintenance contracts from the first warranty end to today, each renewing the last."""
+        customer, today, rng = self.customers[code], self.today, self.rng
+        if code in BY_OTHERS:
+            first = customer.documents_reviewed_on + dt.timedelta(days=15)
+        else:
+            first = min(_add_months(p.accepted_on, self.warranty_months[p.pk]) for p in self.projects
+                        if p.customer.code == code) + dt.timedelta(days=1)
+        end = {"current": today + dt.timedelta(days=rng.randint(60, 330)),
+               "soon": today + dt.timedelta(days=rng.randint(5, 40)),
+               "lapsed": today - dt.timedelta(days=rng.randint(20, 200))}[fate]
+        if end <= first:
+            end = _add_months(first, 12) - dt.timedelta(days=1)
+        terms = []
+        while True:
+            start = max(first, _add_months(end, -12) + dt.timedelta(days=1))
+            terms.insert(0, (start, end))
+            if start == first:
+                break
+            end = start - dt.timedelta(days=1)
+        free_parts = rng.random() < 0.5
+        return self._contracts(customer, terms, free_parts)
+
+    def _contracts(self, customer: Customer, terms, free_parts: bool) -> list[tuple[Contract, list[Asset]]]:
+        chain, previous = [], None
+        for start, end in terms:
+            covered = [a for a in self.assets if a.customer is customer and a.status not in
+                       (AssetStatus.RETIRED, AssetStatus.REPLACED) and self._ended_before(a, end)]
+            value = self.project_value([a for a in covered if a.replaces is None])
+            contract = Contract(
+                kind=ContractKind.MAINTENANCE, title=f"{customer.name} 维保服务合同（{start:%Y.%m}–{end:%Y.%m}）",
+                customer=customer, start_date=start, end_date=end, free_labour=True, free_parts=free_parts,
+                original_value=value, renewal_rate=Decimal("0.05"), renews=previous,
+                price=_money(float(value) * 0.05 * ((end - start).days + 1) / 365),
+                notes="续签价格按原合同额的5%/年计。" if previous else "",
+            )
+            chain.append((contract, covered))
+            previous = contract
+        return chain
+
+    def _ended_before(self, asset: Asset, end: dt.date) -> bool:
+        if asset.project is None:
+            return True
+        return _add_months(asset.project.accepted_on, self.warranty_months[asset.project.pk]) < end
+
+    def create_template(self) -> None:
+        if WarrantyCardTemplate.objects.filter(is_active=True).exists():
+            return
+        try:
+            from aftersales.assets.warranty_card import DEFAULT_PRINCIPLES as principles
+        except ImportError:
+            principles = ("一、保修期自验收合格之日起计算，期限以合同约定为准。\n\n"
+                          "二、保修期内因质量问题引起的故障免费维修；人为损坏、使用不当除外。\n\n"
+                          "三、保修期满后另有24个月潜在缺陷保证期。")
+        template = WarrantyCardTemplate.objects.create(title="工程保修卡", principles=principles)
+        audit_events_bulk([template], action=AuditAction.CREATE, actor=None)
