@@ -39,7 +39,7 @@ class RowError:
 class ParsedRow:
     number: int
     values: dict[str, Any] = field(default_factory=dict)
-    failed: set[str] = field(default_factory=set)
+    failed: dict[str, str] = field(default_factory=dict)  # field -> the text that could not be read
 
 
 class Report:
@@ -86,7 +86,7 @@ def parse_rows(spec: KindSpec, positions: dict[str, int], rows: Iterable[tuple[i
             if cell_text(value) == "":
                 if column.required:
                     report.add(number, column.field, _("A value is required."))
-                    row.failed.add(column.field)
+                    row.failed[column.field] = ""
                 else:
                     row.values[column.field] = column.default
                 continue
@@ -94,7 +94,7 @@ def parse_rows(spec: KindSpec, positions: dict[str, int], rows: Iterable[tuple[i
                 row.values[column.field] = column.parse(value)
             except CellError as exc:
                 report.add(number, column.field, str(exc))
-                row.failed.add(column.field)
+                row.failed[column.field] = cell_text(value)
         parsed.append(row)
     return parsed
 
@@ -138,8 +138,14 @@ def _customer_of(row: ParsedRow, customers: dict[str, Customer], report: Report)
 
 
 def _model_fields(spec: KindSpec, row: ParsedRow) -> dict[str, Any]:
-    names = {f.name for f in spec.model._meta.concrete_fields}
-    return {k: v for k, v in row.values.items() if k in names}
+    """The row's values for the model's own fields. A text cell that was refused keeps its text, so
+    the model's rules see it filled in (an invalid landline is not also “no number at all”)."""
+    fields = {f.name: f for f in spec.model._meta.concrete_fields}
+    values = {k: v for k, v in row.values.items() if k in fields}
+    for name, text in row.failed.items():
+        if name in fields and isinstance(fields[name], (models.CharField, models.TextField)):
+            values[name] = text
+    return values
 
 
 def build_customers(spec: KindSpec, rows: list[ParsedRow], *, actor, report: Report) -> list[Customer]:
@@ -221,7 +227,8 @@ class AssetLookups:
                 projects[project.code] = project
         serials: set[tuple[int, str]] = set()
         for batch in _batches(r.values.get("serial_number") for r in rows):
-            serials.update(Asset.objects.filter(serial_number__in=batch).values_list("product_model_id", "serial_number"))
+            registered = Asset.objects.filter(serial_number__in=batch)
+            serials.update(registered.values_list("product_model_id", "serial_number"))
         by_pk = {c.pk: c for c in active}
         site_map = {}
         for site in sites:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable
 
 from django.core.exceptions import ValidationError
@@ -104,23 +105,33 @@ def level(value: Any) -> str:
 
 def status_label(value: str) -> str:
     """The Chinese label of a status: what the export writes, whatever the user's language."""
+    return _status_labels()[value]
+
+
+@lru_cache(maxsize=1)
+def _status_labels() -> dict[str, str]:
     with translation.override("zh-hans"):
-        return str(AssetStatus(value).label)
+        return {code: str(label) for code, label in AssetStatus.choices}
+
+
+@lru_cache(maxsize=8)
+def _status_names(language: str | None) -> dict[str, str]:
+    """Code, Chinese label, English label and the label in ``language`` (lower case) -> code."""
+    names: dict[str, str] = {}
+    for code in AssetStatus.values:
+        names[code] = code
+        for lang in ("zh-hans", "en", language):
+            with translation.override(lang):
+                names[str(AssetStatus(code).label).lower()] = code
+    return names
 
 
 def status(value: Any) -> str:
     raw = cell_text(value)
-    names: dict[str, str] = {}
-    for code, label in AssetStatus.choices:
-        names[code] = code
-        names[str(label).lower()] = code
-        names[status_label(code)] = code
-        with translation.override("en"):
-            names[str(AssetStatus(code).label).lower()] = code
-    found = names.get(raw) or names.get(raw.lower())
+    found = _status_names(translation.get_language()).get(raw.lower())
     if found:
         return found
-    choices = "、".join(status_label(code) for code in AssetStatus.values)
+    choices = "、".join(_status_labels().values())
     raise CellError(_("“%(value)s” is not a status: use one of %(choices)s.") % {"value": raw, "choices": choices})
 
 
@@ -233,7 +244,8 @@ ASSETS = KindSpec("assets", Asset, gettext_lazy("Equipment"), (
     Column("地址名称", "site_name", text(_max_length(Site, "name")),
            gettext_lazy("Name of an existing site of that customer."), example="主校区", required=True,
            export=lambda r: r.site.name),
-    Column("型号", "model_code", text(_max_length(ProductModel, "code")), gettext_lazy("Model number from the product catalogue."),
+    Column("型号", "model_code", text(_max_length(ProductModel, "code")),
+           gettext_lazy("Model number from the product catalogue."),
            example="DS-2CD3T46", required=True, export=lambda r: r.product_model.code),
     Column("厂商", "maker_name", text(_max_length(Maker, "name")),
            gettext_lazy("Maker of the model; needed only when two makers use the same model number."),
@@ -247,11 +259,12 @@ ASSETS = KindSpec("assets", Asset, gettext_lazy("Equipment"), (
     Column("验收日期", "accepted_on", date,
            gettext_lazy("An Excel date or YYYY-MM-DD, not before the installation date; the warranty starts on it."),
            example=dt.date(2024, 6, 28), default=None),
-    Column("项目编码", "project_code", text(_max_length(Project, "code")), gettext_lazy("Code of an existing project of the same customer."),
+    Column("项目编码", "project_code", text(_max_length(Project, "code")),
+           gettext_lazy("Code of an existing project of the same customer."),
            example="PRJ-0001", export=lambda r: r.project.code if r.project_id else ""),
     Column("状态", "status", status, gettext_lazy("In service when left empty."),
            example="在用", default=AssetStatus.IN_SERVICE,
-           choices=lambda: tuple(status_label(code) for code in AssetStatus.values),
+           choices=lambda: tuple(_status_labels().values()),
            export=lambda r: status_label(r.status)),
 ), select_related=("customer", "site", "product_model__maker", "project"), active_paths=("customer", "site"))
 
