@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.accounts.choices import STAFF_ONLY
 from aftersales.core.models import RecordModel, TimeStampedModel
 
 from .choices import AssetStatus, DocumentKind
@@ -27,7 +28,7 @@ class Project(RecordModel):
         related_name="projects",
     )
     project_manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("project manager"), null=True, blank=True,
+        settings.AUTH_USER_MODEL, limit_choices_to=STAFF_ONLY, verbose_name=_("project manager"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="managed_projects",
     )
     accepted_on = models.DateField(_("acceptance date"), null=True, blank=True)

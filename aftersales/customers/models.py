@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.accounts.choices import STAFF_ONLY
 from aftersales.core.models import RecordModel
 from aftersales.core.validators import normalise_phone, validate_cn_mobile, validate_cn_phone
 
@@ -31,7 +32,7 @@ class Customer(RecordModel):
         related_name="customers",
     )
     account_manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("account manager"), null=True, blank=True,
+        settings.AUTH_USER_MODEL, limit_choices_to=STAFF_ONLY, verbose_name=_("account manager"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="managed_customers",
     )
     internal_notes = models.TextField(_("internal notes"), blank=True)

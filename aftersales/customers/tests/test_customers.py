@@ -43,3 +43,13 @@ def test_contact_needs_a_way_to_reach_them(api, desk_user):
     response = api(desk_user).post("/api/v1/contacts/", {"customer": customer.pk, "name": "王工"}, format="json")
     assert response.status_code == 400
     assert "mobile" in response.json()
+
+
+def test_account_manager_must_be_our_own_staff(api, desk_user, make_user):
+    customer = CustomerFactory()
+    outsider = make_user("customer", customer=customer)
+    response = api(desk_user).patch(f"/api/v1/customers/{customer.pk}/", {"account_manager": outsider.pk},
+                                    format="json")
+    assert response.status_code == 400 and "account_manager" in response.json()
+    assert api(desk_user).patch(f"/api/v1/customers/{customer.pk}/", {"account_manager": desk_user.pk},
+                                format="json").status_code == 200
