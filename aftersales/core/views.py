@@ -53,3 +53,44 @@ def require_perm(perm: str):
         return wrapped
 
     return decorator
+
+
+ARCHIVABLE_KINDS = ("customer", "site", "contact", "project", "asset", "contract")
+
+
+def _archivable_models() -> dict:
+    from aftersales.assets.models import Asset, Project
+    from aftersales.contracts.models import Contract
+    from aftersales.customers.models import Contact, Customer, Site
+
+    return {"customer": Customer, "site": Site, "contact": Contact, "project": Project, "asset": Asset,
+            "contract": Contract}
+
+
+def record_archive_view(request, pk: int, kind: str):
+    """POST: archive (or, with ``restore``, bring back) a record; service records are never deleted."""
+    from django.contrib import messages
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404, HttpResponseNotAllowed
+    from django.shortcuts import get_object_or_404, redirect
+    from django.utils.translation import gettext as _
+
+    from aftersales.accounts.scoping import can
+
+    from .services import record_archive, record_restore
+
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    model = _archivable_models().get(kind)
+    if model is None:
+        raise Http404
+    instance = get_object_or_404(scope(model.objects.all(), request.user), pk=pk)
+    if not can(request.user, "change", instance):
+        raise PermissionDenied
+    if request.POST.get("restore"):
+        record_restore(instance=instance, actor=request.user)
+        messages.success(request, _("Restored."))
+    else:
+        record_archive(instance=instance, actor=request.user)
+        messages.success(request, _("Archived. It stays in the records and can be restored."))
+    return redirect(instance.get_absolute_url())

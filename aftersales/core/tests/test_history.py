@@ -42,3 +42,18 @@ def test_records_are_archived_never_deleted(api, desk_user):
     assert client.post(f"/api/v1/customers/{customer.pk}/restore/").status_code == 200
     assert [e.action for e in AuditEvent.objects.filter(object_id=str(customer.pk)).order_by("at", "id")] == [
         "archive", "restore"]
+
+
+def test_archive_and_restore_from_the_page(client, desk_user, make_user):
+    customer = CustomerFactory()
+    client.force_login(desk_user)
+    assert client.get(f"/records/customer/{customer.pk}/archive/").status_code == 405
+    assert client.post(f"/records/customer/{customer.pk}/archive/").status_code == 302
+    customer.refresh_from_db()
+    assert customer.archived_at is not None and Customer.objects.filter(pk=customer.pk).exists()
+    assert client.post(f"/records/customer/{customer.pk}/archive/", {"restore": "1"}).status_code == 302
+    customer.refresh_from_db()
+    assert customer.archived_at is None
+    outsider = make_user("customer", customer=CustomerFactory())
+    client.force_login(outsider)
+    assert client.post(f"/records/customer/{customer.pk}/archive/").status_code == 404
