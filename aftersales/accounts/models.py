@@ -72,3 +72,32 @@ class User(AbstractUser):
     @property
     def is_administrator(self) -> bool:
         return self.is_superuser or Role.ADMIN in self.role_codes
+
+
+class SecurityEventKind(models.TextChoices):
+    LOGIN_OK = "login_ok", _("Logged in")
+    LOGIN_FAILED = "login_failed", _("Login failed")
+    LOCKED_OUT = "locked_out", _("Login refused: too many failures")
+
+
+class SecurityEvent(models.Model):
+    """The security log: kept in the database and written to the log (UTC time, actor, address)."""
+
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    kind = models.CharField(_("event"), max_length=20, choices=SecurityEventKind.choices)
+    username = models.CharField(_("username given"), max_length=150, blank=True, db_index=True)
+    user = models.ForeignKey(User, verbose_name=_("user"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
+    address = models.GenericIPAddressField(_("network address"), null=True, blank=True)
+
+    customer_path = None
+    internal_only = True
+
+    class Meta:
+        verbose_name = _("security event")
+        verbose_name_plural = _("security log")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["kind", "username", "address", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind} {self.username}"
