@@ -9,6 +9,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and roles")
 
     def ready(self) -> None:
+        from . import signals  # noqa: F401
         from .services import roles_sync
 
         def _sync(sender, **kwargs):

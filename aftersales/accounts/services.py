@@ -52,3 +52,19 @@ def user_create(
     user.save()
     user.groups.set(Group.objects.filter(name__in=roles))
     return user
+
+
+def user_sessions_end(*, user: User) -> int:
+    """End every session and API token of ``user`` (an administrator's action, and on deactivation
+    or a password change). Returns how many sessions were ended."""
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.filter(user=user).delete()
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
+            session.delete()
+            ended += 1
+    return ended

@@ -65,3 +65,31 @@ class ContentSecurityPolicyMiddleware:
         if response.get("Content-Type", "").startswith("text/html"):
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response
+
+
+class SessionIdleTimeoutMiddleware:
+    """Ends a signed-in session after ``SESSION_IDLE_SECONDS`` without a request.
+
+    The absolute limit is the session's own age (``SESSION_COOKIE_AGE``), never extended.
+    """
+
+    TOUCH_EVERY = 60  # seconds: write the session at most once a minute for this
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import time
+
+        from django.conf import settings
+        from django.contrib.auth import logout
+
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            now = int(time.time())
+            last = request.session.get("last_seen", now)
+            if now - last > settings.SESSION_IDLE_SECONDS:
+                logout(request)
+            elif now - last >= self.TOUCH_EVERY or "last_seen" not in request.session:
+                request.session["last_seen"] = now
+        return self.get_response(request)
