@@ -36,6 +36,7 @@ def count(fn) -> int:
 @pytest.mark.parametrize("path", PAGES)
 def test_list_page_queries_do_not_grow_with_rows(client, desk_user, path):
     client.force_login(desk_user)
+    client.get(path)  # the first request of a session stamps its activity time
     build(2)
     few = count(lambda: client.get(path))
     build(8)
