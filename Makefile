@@ -31,6 +31,7 @@ test: $(STAMP)
 	bin/ensure-chromium
 	DEBUG=1 DATABASE_URL= $(PY) manage.py compile_translations
 	DEBUG=1 DATABASE_URL= $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/bandit -q -r aftersales config -x "*/tests/*" --severity-level high
 	@if [ "$(SQLITE)" = "1" ]; then echo "== SQLite"; DATABASE_URL= $(PY) -m pytest; fi
 	@if [ -n "$$DATABASE_URL" ] && case "$$DATABASE_URL" in postgres*) true;; *) false;; esac; then \
 		echo "== PostgreSQL: $$DATABASE_URL"; $(PY) -m pytest; fi
