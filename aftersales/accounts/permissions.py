@@ -25,6 +25,4 @@ class RolePermission(DjangoModelPermissions):
         if action_perm:
             model = view.get_queryset().model
             return request.user.has_perm(f"{model._meta.app_label}.{action_perm}_{model._meta.model_name}")
-        if getattr(view, "queryset", None) is None and not hasattr(view, "get_queryset"):
-            return True
         return super().has_permission(request, view)

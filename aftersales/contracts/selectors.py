@@ -135,8 +135,8 @@ def asset_entitlement(*, asset, on: dt.date, is_working_day=None) -> Entitlement
     is_working_day = is_working_day or working_day_checker()
     facts = asset_facts(asset, is_working_day=is_working_day)
     ent = entitlement_on(facts, on, is_working_day=is_working_day)
-    number = None
-    if ent.contract_id:
+    number = next((c.number for c in _covering_contracts(asset) if c.pk == ent.contract_id), None)
+    if ent.contract_id and number is None:  # the warranty inherited from a replaced unit
         number = Contract.objects.filter(pk=ent.contract_id).values_list("number", flat=True).first()
     return EntitlementView(
         on=on, coverage=str(ent.coverage), until=ent.until, free_labour=ent.free_labour, free_parts=ent.free_parts,

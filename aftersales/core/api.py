@@ -10,6 +10,9 @@ from aftersales.accounts.scoping import scope
 from aftersales.core.services import record_archive, record_create, record_restore, record_update
 
 
+RECORD_READONLY = ["id", "created_at", "updated_at", "archived_at"]
+
+
 class RecordViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

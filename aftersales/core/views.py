@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import render
@@ -30,7 +32,7 @@ def home(request):
         "project_count": scope(Project.objects.filter(archived_at__isnull=True), user).count(),
         "asset_total": stats["total"],
         "asset_faulty": stats["faulty"],
-        "contracts_ending": contracts.filter(end_date__gte=today, end_date__lte=today + timezone.timedelta(days=60))
+        "contracts_ending": contracts.filter(end_date__gte=today, end_date__lte=today + dt.timedelta(days=60))
         .select_related("customer")
         .order_by("end_date")[:10],
     }

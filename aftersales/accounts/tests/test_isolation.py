@@ -4,7 +4,6 @@ configuration, so a new route joins this test by itself."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest

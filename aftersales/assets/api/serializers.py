@@ -1,12 +1,9 @@
 from rest_framework import serializers
 
-from aftersales.core.api import RecordSerializer
+from aftersales.core.api import RECORD_READONLY, RecordSerializer
 
 from ..models import Asset, Project
 from ..services import asset_create, asset_update
-
-RECORD_READONLY = ["id", "created_at", "updated_at", "archived_at"]
-
 
 class ProjectSerializer(RecordSerializer):
     class Meta:

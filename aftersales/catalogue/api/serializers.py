@@ -1,11 +1,8 @@
 from rest_framework import serializers
 
-from aftersales.core.api import RecordSerializer
+from aftersales.core.api import RECORD_READONLY, RecordSerializer
 
 from ..models import BomLine, ProductModel
-
-RECORD_READONLY = ["id", "created_at", "updated_at", "archived_at"]
-
 
 class BomLineSerializer(serializers.ModelSerializer):
     part_code = serializers.CharField(source="part.code", read_only=True)

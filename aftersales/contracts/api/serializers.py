@@ -1,12 +1,9 @@
 from rest_framework import serializers
 
-from aftersales.core.api import RecordSerializer
+from aftersales.core.api import RECORD_READONLY, RecordSerializer
 
 from ..models import Contract
 from ..services import contract_create, contract_update
-
-RECORD_READONLY = ["id", "created_at", "updated_at", "archived_at"]
-
 
 class ContractSerializer(RecordSerializer):
     renewal_price = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)

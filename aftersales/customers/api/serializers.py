@@ -1,9 +1,6 @@
-from aftersales.core.api import RecordSerializer
+from aftersales.core.api import RECORD_READONLY, RecordSerializer
 
 from ..models import Contact, Customer, Site
-
-RECORD_READONLY = ["id", "created_at", "updated_at", "archived_at"]
-
 
 class CustomerSerializer(RecordSerializer):
     class Meta:
