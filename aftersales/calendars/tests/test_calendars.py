@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from aftersales.calendars.models import HolidayYear, SpecialDay
+from aftersales.calendars.models import HolidayYear, SpecialDay, WorkingCalendar
 from aftersales.calendars.selectors import calendar_warnings, missing_years, working_day_checker
 from aftersales.calendars.services import calendar_save, calendars_seed, holiday_year_save
 from aftersales.core.errors import ServiceError
@@ -84,3 +84,10 @@ def test_yearly_job_enters_known_years_and_mails_administrators(
     assert HolidayYear.objects.filter(year=2026).exists()
     assert len(warnings) == 1 and "2027" in warnings[0]
     assert mailoutbox[0].to == [admin.email] and "2027" in mailoutbox[0].body
+
+
+def test_a_new_installation_counts_chinese_working_days_without_demo_data():
+    # given only the migrations: the calendars and the official years are there
+    assert WorkingCalendar.objects.filter(code="5x8", periods__isnull=False).exists()
+    assert WorkingCalendar.objects.get(is_default=True).code == "7x24"
+    assert not working_day_checker()(dt.date(2026, 10, 1))

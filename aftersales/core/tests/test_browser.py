@@ -19,7 +19,7 @@ from aftersales.assets.tests.factories import AssetFactory
 from aftersales.contracts.tests.factories import ContractFactory
 from aftersales.customers.tests.factories import CustomerFactory, SiteFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]  # keeps the seeded calendars for later tests
 
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
