@@ -32,6 +32,7 @@ test: $(STAMP)
 	DEBUG=1 DATABASE_URL= $(PY) manage.py compile_translations
 	DEBUG=1 DATABASE_URL= $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/bandit -q -r aftersales config -x "*/tests/*" --severity-level high
+	$(PY) bin/audit-dependencies
 	@if [ "$(SQLITE)" = "1" ]; then echo "== SQLite"; DATABASE_URL= $(PY) -m pytest; fi
 	@if [ -n "$$DATABASE_URL" ] && case "$$DATABASE_URL" in postgres*) true;; *) false;; esac; then \
 		echo "== PostgreSQL: $$DATABASE_URL"; $(PY) -m pytest; fi
@@ -41,3 +42,10 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var
+
+# Service requests at scale (issue 4): 200,000 requests in a PostgreSQL database of its own
+# (aftersales_bench on 127.0.0.1, dropped afterwards; BENCH_POSTGRES names another server).
+# ARGS="--requests 20000", ARGS=--sqlite (a file under var/bench/) or ARGS=--keep change it.
+.PHONY: bench-service
+bench-service: $(STAMP)
+	$(PY) bench/service_requests.py $(ARGS)

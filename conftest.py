@@ -3,6 +3,37 @@
 import pytest
 
 
+def _flushes_the_database(item) -> bool:
+    """A transactional test (a browser against the live server, threads that write at once, a
+    restore): its teardown empties the database instead of rolling back."""
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    return transactional or bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test, put the database back as `migrate` left it (roles, permissions,
+    working calendars, service levels), whatever test comes next in this worker. Such tests mark
+    themselves ``serialized_rollback=True``, which makes the test run keep a copy of that state."""
+    yield
+    if nextitem is None or not _flushes_the_database(item):
+        return  # the last test of the worker: its test database is already gone
+    from django.core.management import call_command
+    from django.db import connection
+    from pytest_django.plugin import blocking_manager_key
+
+    contents = getattr(connection, "_test_serialized_contents", None)
+    if contents is None:
+        return
+    from django.contrib.contenttypes.models import ContentType
+
+    with item.config.stash[blocking_manager_key].unblock():
+        call_command("flush", interactive=False, verbosity=0, reset_sequences=False, inhibit_post_migrate=True)
+        connection.creation.deserialize_db_from_string(contents)
+        ContentType.objects.clear_cache()
+
+
 @pytest.fixture
 def make_user(db):
     """make_user(role, customer=..., dealer=...) -> a user with that role."""
@@ -12,6 +43,24 @@ def make_user(db):
         return UserFactory(roles=[role], **kwargs)
 
     return make
+
+
+@pytest.fixture
+def client(client):
+    """Django's test client, whose force_login stands for a whole login, second factor included
+    (a session that never passed two-step login is refused to users who need it)."""
+    from aftersales.accounts.login_steps import mark_verified
+
+    force_login = client.force_login
+
+    def force_login_verified(user, backend=None):
+        force_login(user, backend)
+        session = client.session
+        mark_verified(session, user)
+        session.save()
+
+    client.force_login = force_login_verified
+    return client
 
 
 @pytest.fixture

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "aftersales.assets",
     "aftersales.contracts",
     "aftersales.calendars",
+    "aftersales.service",
     "aftersales.transfer",
 ]
 
@@ -76,7 +77,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "aftersales.accounts.middleware.SecurityContextMiddleware",
     "aftersales.core.middleware.SessionIdleTimeoutMiddleware",
+    "aftersales.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "aftersales.core.middleware.LoginRequiredMiddleware",
@@ -124,6 +127,12 @@ LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = ["aftersales.accounts.security.LockoutBackend"]
 LOGIN_LOCKOUT_ATTEMPTS = env_int("LOGIN_LOCKOUT_ATTEMPTS", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+# Addresses of the reverse proxies in front (nginx, a load balancer), comma-separated: from these
+# peers the client's address is read from X-Forwarded-For (login lockout, security log).
+TRUSTED_PROXIES = [a.strip() for a in os.environ.get("TRUSTED_PROXIES", "").split(",") if a.strip()]
+# Two-step login (TOTP): the name authenticator apps show, and how long the code step waits.
+TOTP_ISSUER = os.environ.get("TOTP_ISSUER", "售后服务")
+LOGIN_OTP_STEP_SECONDS = env_int("LOGIN_OTP_STEP_SECONDS", 300)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -213,9 +222,21 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# SLA escalation (service requests): how often the pass runs; a run still queued when the next
+# one is due is dropped (the next one does its work).
+ESCALATION_INTERVAL_SECONDS = env_int("ESCALATION_INTERVAL_SECONDS", 60)
 CELERY_BEAT_SCHEDULE = {
     "calendar-year-check": {"task": "aftersales.calendars.tasks.calendar_years_check", "schedule": 24 * 3600},
+    "service-escalation": {
+        "task": "aftersales.service.tasks.escalation_run",
+        "schedule": ESCALATION_INTERVAL_SECONDS,
+        "options": {"expires": ESCALATION_INTERVAL_SECONDS},
+    },
 }
+# Escalation notices to an SMS / WeChat gateway: JSON POSTed to this URL (empty: no webhook).
+NOTICE_WEBHOOK_URL = os.environ.get("NOTICE_WEBHOOK_URL", "")
+NOTICE_WEBHOOK_TOKEN = os.environ.get("NOTICE_WEBHOOK_TOKEN", "")  # sent as "Authorization: Bearer ..."
+NOTICE_WEBHOOK_TIMEOUT = float(os.environ.get("NOTICE_WEBHOOK_TIMEOUT", "5"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -224,9 +245,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["aftersales.accounts.permissions.RolePermission"],
     "DEFAULT_PAGINATION_CLASS": "aftersales.core.rest.Pagination",
+    # JSON bodies only: nested records cannot be expressed in form posts; an upload route opts in to multipart
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "aftersales.core.filters.RecordFilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
@@ -244,6 +267,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "aftersales.core.schema.document_errors",
+    ],
 }
 
 LOGGING = {

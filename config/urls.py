@@ -1,9 +1,10 @@
 from django.contrib.auth.decorators import login_not_required
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from aftersales.accounts.api.views import TokenView
+from aftersales.core.api import NoSuchRoute
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
@@ -12,6 +13,8 @@ api_v1 = [
     path("", include("aftersales.assets.api.urls")),
     path("", include("aftersales.contracts.api.urls")),
     path("", include("aftersales.calendars.api.urls")),
+    path("", include("aftersales.service.api.urls")),
+    re_path(r"^(?P<rest>.*)$", NoSuchRoute.as_view(), name="api-no-such-route"),  # keep last
 ]
 
 urlpatterns = [
@@ -21,6 +24,7 @@ urlpatterns = [
     path("assets/", include("aftersales.assets.urls")),
     path("contracts/", include("aftersales.contracts.urls")),
     path("calendars/", include("aftersales.calendars.urls")),
+    path("service/", include("aftersales.service.urls")),
     path("transfer/", include("aftersales.transfer.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("api/v1/", include(api_v1)),

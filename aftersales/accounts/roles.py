@@ -43,13 +43,17 @@ RECORDS = [
 ]
 CALENDARS = ["calendars.workingcalendar", "calendars.holidayyear"]
 TEMPLATES = ["assets.warrantycardtemplate"]
+SERVICE = ["service.servicerequest", "service.servicelevel", "service.breach", "service.emergencyplan"]
+SERVICE_SETUP = ["service.servicelevel", "service.escalationrule"]
 
 
 def perms(models_: list[str], *actions: str) -> set[str]:
     return {f"{m.split('.')[0]}.{a}_{m.split('.')[1]}" for m in models_ for a in actions}
 
 
-VIEW_RECORDS = perms(RECORDS, "view") | perms(CALENDARS, "view") | {"core.view_auditevent"}
+VIEW_RECORDS = perms(RECORDS + SERVICE, "view") | perms(CALENDARS, "view") | {"core.view_auditevent"}
+WORK_REQUESTS = perms(["service.servicerequest"], "add", "change", "confirm")
+PLAN_EMERGENCIES = perms(["service.emergencyplan"], "add", "change")
 EDIT_SERVICE_RECORDS = perms(
     ["customers.customer", "customers.site", "customers.contact", "assets.asset", "assets.projectdocument"],
     "add",
@@ -58,30 +62,40 @@ EDIT_SERVICE_RECORDS = perms(
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.ADMIN: perms(RECORDS + CALENDARS + TEMPLATES, "view", "add", "change")
-    | {"core.view_auditevent", "accounts.view_user", "accounts.add_user", "accounts.change_user"},
-    Role.DESK: VIEW_RECORDS | EDIT_SERVICE_RECORDS,
-    Role.TECHNICIAN: VIEW_RECORDS | perms(["assets.asset"], "change"),
-    Role.SENIOR_ENGINEER: VIEW_RECORDS | perms(["assets.asset"], "change"),
+    | {"core.view_auditevent", "accounts.view_user", "accounts.add_user", "accounts.change_user"}
+    | perms(SERVICE + SERVICE_SETUP, "view", "add", "change") | WORK_REQUESTS,
+    Role.DESK: VIEW_RECORDS | EDIT_SERVICE_RECORDS | WORK_REQUESTS,
+    Role.TECHNICIAN: VIEW_RECORDS | perms(["assets.asset"], "change") | WORK_REQUESTS,
+    Role.SENIOR_ENGINEER: VIEW_RECORDS | perms(["assets.asset"], "change") | WORK_REQUESTS,
     Role.PROJECT_MANAGER: VIEW_RECORDS
     | EDIT_SERVICE_RECORDS
-    | perms(["assets.project"], "add", "change"),
+    | perms(["assets.project"], "add", "change")
+    | WORK_REQUESTS
+    | PLAN_EMERGENCIES,
     Role.SERVICE_MANAGER: VIEW_RECORDS
     | EDIT_SERVICE_RECORDS
-    | perms(["assets.project", "contracts.contract"], "add", "change"),
-    Role.DIRECTOR: VIEW_RECORDS | perms(["contracts.contract"], "change"),
+    | perms(["assets.project", "contracts.contract"], "add", "change")
+    | WORK_REQUESTS
+    | PLAN_EMERGENCIES
+    | perms(["service.breach"], "change"),
+    Role.DIRECTOR: VIEW_RECORDS | perms(["contracts.contract"], "change") | WORK_REQUESTS | PLAN_EMERGENCIES
+    | perms(SERVICE_SETUP, "view", "add", "change") | perms(["service.breach"], "change")
+    | {"service.approve_emergencyplan"},
     Role.PARTS: VIEW_RECORDS | perms(["catalogue.part", "catalogue.productmodel"], "add", "change"),
-    Role.FINANCE: VIEW_RECORDS | perms(["contracts.contract"], "add", "change"),
+    Role.FINANCE: VIEW_RECORDS | perms(["contracts.contract"], "add", "change") | perms(["service.breach"], "change"),
     Role.GENERAL_MANAGER: VIEW_RECORDS,
     # Customers and dealers read what belongs to their own organisation only;
     # which rows that is, is decided in accounts.scoping.
     Role.CUSTOMER: perms(
         ["customers.customer", "customers.site", "customers.contact", "assets.project", "assets.asset",
-         "assets.projectdocument", "contracts.contract", "catalogue.productmodel"],
+         "assets.projectdocument", "contracts.contract", "catalogue.productmodel", "service.servicerequest",
+         "service.servicelevel"],
         "view",
-    ),
+    )
+    | {"service.confirm_servicerequest"},  # the solution of their own requests
     Role.DEALER: perms(
         ["customers.customer", "customers.site", "customers.contact", "assets.asset",
-         "catalogue.productmodel", "dealers.dealer"],
+         "catalogue.productmodel", "dealers.dealer", "service.servicerequest", "service.servicelevel"],
         "view",
     ),
 }

@@ -1,10 +1,12 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.filters import RecordFilterSet
+
 from .models import Asset, Project
 
 
-class AssetFilter(django_filters.FilterSet):
+class AssetFilter(RecordFilterSet):
     serial_number = django_filters.CharFilter(lookup_expr="icontains", label=_("serial number"))
     accepted_after = django_filters.DateFilter(field_name="accepted_on", lookup_expr="gte")
     accepted_before = django_filters.DateFilter(field_name="accepted_on", lookup_expr="lte")
@@ -14,7 +16,7 @@ class AssetFilter(django_filters.FilterSet):
         fields = ["customer", "site", "project", "product_model", "status", "parent"]
 
 
-class ProjectFilter(django_filters.FilterSet):
+class ProjectFilter(RecordFilterSet):
     class Meta:
         model = Project
         fields = ["customer", "site", "project_manager"]

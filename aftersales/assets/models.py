@@ -159,6 +159,8 @@ class Asset(RecordModel):
                 errors[field] = _("An asset cannot refer to itself.")
             elif other.customer_id != self.customer_id and field == "parent":
                 errors[field] = _("The parent unit belongs to another customer.")
+            elif other.customer_id != self.customer_id:
+                errors[field] = _("The replaced unit belongs to another customer.")
         if self.parent_id and self.pk and self._parent_cycle():
             errors["parent"] = _("This would make the asset part of itself.")
         if errors:

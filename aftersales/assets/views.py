@@ -6,9 +6,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from aftersales.accounts.scoping import can, scope
 from aftersales.contracts.selectors import asset_entitlement, asset_periods
@@ -16,14 +16,14 @@ from aftersales.core.audit import history_for
 from aftersales.core.downloads import attachment_headers
 from aftersales.core.errors import ServiceError
 from aftersales.core.forms import save_form
-from aftersales.customers.selectors import customer_get_for
 from aftersales.core.views import paginate, require_perm
+from aftersales.customers.selectors import customer_get_for
 
 from .choices import AssetStatus, DocumentKind
 from .forms import AssetForm
 from .models import ProjectDocument
-from .services import asset_create, asset_update, project_document_add
 from .selectors import asset_get_for, asset_list, project_get_for, project_list
+from .services import asset_create, asset_update, project_document_add
 
 
 def _date_param(request, name: str) -> tuple[dt.date, str | None]:
@@ -47,13 +47,14 @@ def asset_list_view(request):
 def asset_detail_view(request, pk: int):
     asset = asset_get_for(actor=request.user, pk=pk)
     on, date_error = _date_param(request, "on")
+    sees_contracts = request.user.has_perm("contracts.view_contract")  # dealers do not
     context = {
         "asset": asset,
-        "entitlement": asset_entitlement(asset=asset, on=on),
+        "entitlement": asset_entitlement(asset=asset, on=on, show_contract=sees_contracts),
         "periods": asset_periods(asset=asset),
         "on": on,
         "date_error": date_error,
-        "contracts": [c for c in asset.contracts.all() if c.archived_at is None],
+        "contracts": [c for c in asset.contracts.all() if c.archived_at is None] if sees_contracts else [],
         "children": [c for c in asset.children.all() if c.archived_at is None],
         "history": history_for(asset)[:50] if not request.user.is_external else [],
     }

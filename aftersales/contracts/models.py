@@ -58,6 +58,10 @@ class Contract(RecordModel):
     renews = models.ForeignKey(
         "self", verbose_name=_("renews"), null=True, blank=True, on_delete=models.PROTECT, related_name="renewals"
     )
+    service_level = models.ForeignKey(
+        "service.ServiceLevel", verbose_name=_("service level"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="contracts", help_text=_("Empty: the default service level."),
+    )
     notes = models.TextField(_("notes"), blank=True)
 
     customer_path = "customer"
@@ -98,5 +102,7 @@ class Contract(RecordModel):
             errors["end_date"] = _("The end date cannot be before the start date.")
         if self.project_id and self.customer_id and self.project.customer_id != self.customer_id:
             errors["project"] = _("This project belongs to another customer.")
+        if self.renews_id and self.customer_id and self.renews.customer_id != self.customer_id:
+            errors["renews"] = _("The renewed contract belongs to another customer.")
         if errors:
             raise ValidationError(errors)

@@ -108,7 +108,14 @@ def _d(value: dt.date | None) -> str:
 
 
 def entitlement_reason(ent: Entitlement, contract_number: str | None) -> str:
+    """The sentence for ``ent``; without ``contract_number`` (a reader who may not see contracts) it
+    names no contract."""
     until, number = _d(ent.until), contract_number or ""
+    if not number and ent.rule == Rule.IN_WARRANTY:
+        return _("In warranty until %(until)s: labour and parts are free, except damage caused by misuse or by "
+                 "people.") % {"until": until}
+    if not number and ent.rule == Rule.MAINTENANCE_CONTRACT:
+        return _("Covered by a maintenance contract until %(until)s.") % {"until": until}
     texts = {
         Rule.IN_WARRANTY: _("In warranty (contract %(number)s) until %(until)s: labour and parts are free, "
                             "except damage caused by misuse or by people."),
@@ -131,16 +138,20 @@ def entitlement_reason(ent: Entitlement, contract_number: str | None) -> str:
     }
 
 
-def asset_entitlement(*, asset, on: dt.date, is_working_day=None) -> EntitlementView:
+def asset_entitlement(*, asset, on: dt.date, is_working_day=None, show_contract: bool = True) -> EntitlementView:
+    """What covers ``asset`` on ``on``. ``show_contract=False`` (a reader whose role may not view
+    contracts, such as a dealer): the cover without the contract that gives it."""
     is_working_day = is_working_day or working_day_checker()
     facts = asset_facts(asset, is_working_day=is_working_day)
     ent = entitlement_on(facts, on, is_working_day=is_working_day)
     number = next((c.number for c in _covering_contracts(asset) if c.pk == ent.contract_id), None)
     if ent.contract_id and number is None:  # the warranty inherited from a replaced unit
         number = Contract.objects.filter(pk=ent.contract_id).values_list("number", flat=True).first()
+    contract_id = ent.contract_id if show_contract else None
+    number = number if show_contract else None
     return EntitlementView(
         on=on, coverage=str(ent.coverage), until=ent.until, free_labour=ent.free_labour, free_parts=ent.free_parts,
-        contract=ent.contract_id, contract_number=number, rule=str(ent.rule), reason=entitlement_reason(ent, number),
+        contract=contract_id, contract_number=number, rule=str(ent.rule), reason=entitlement_reason(ent, number),
         conditions=str(ent.conditions) if ent.conditions else None,
         warranty_end=ent.details.get("warranty_end"), latent_defect_end=ent.details.get("latent_end"),
     )

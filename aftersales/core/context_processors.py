@@ -11,4 +11,11 @@ def navigation(request) -> dict:
         from aftersales.calendars.selectors import calendar_warnings
 
         warnings = calendar_warnings()
-    return {"admin_warnings": warnings}
+    context = {"admin_warnings": warnings}
+    if not user.is_external:
+        from functools import partial
+
+        from aftersales.service.notify import unread_count
+
+        context["unread_notices"] = partial(unread_count, user)  # counted only where the layout shows it
+    return context

@@ -32,21 +32,24 @@ from aftersales.customers.models import Contact, Customer, Site
 from aftersales.dealers.models import Dealer
 
 from .demo_tables import (  # noqa: F401
-    CITIES,
-    DEALERS,
-    DEALER_OF_CITY,
     BY_OTHERS,
+    CATEGORIES,
+    CITIES,
     CUSTOMERS,
+    DEALER_OF_CITY,
+    DEALERS,
+    FAULTS,
+    GIVEN,
     KINDS,
+    MAKERS,
+    MOBILE_PREFIXES,
+    MODELS,
+    PARTS,
+    SOLUTIONS,
+    SURNAMES,
     SYSTEMS,
     UNIT_LABELS,
-    CATEGORIES,
-    MAKERS,
-    PARTS,
-    MODELS,
-    SURNAMES,
-    GIVEN,
-    MOBILE_PREFIXES,
+    WAITING_FOR,
 )
 from .periods import add_months as _add_months
 
@@ -89,7 +92,10 @@ def demo_is_loaded() -> bool:
 
 
 def demo_counts() -> dict[str, int]:
+    from aftersales.service.models import ServiceRequest
+
     return {
+        "service requests": ServiceRequest.objects.count(),
         "users": User.objects.count(), "dealers": Dealer.objects.count(), "customers": Customer.objects.count(),
         "sites": Site.objects.count(), "contacts": Contact.objects.count(),
         "product models": ProductModel.objects.count(), "parts": Part.objects.count(),
@@ -106,7 +112,19 @@ def demo_data_load(*, today: dt.date | None = None) -> dict[str, int] | None:
         return None
     with transaction.atomic():
         _Builder(today or timezone.localdate()).build()
+    _escalate()
     return demo_counts()
+
+
+def _escalate() -> None:
+    """One escalation pass, as the job does every minute: breaches recorded, notices in-app. The demo
+    people's e-mail addresses are made up: the e-mails go nowhere."""
+    from django.test.utils import override_settings
+
+    from aftersales.service.escalation import escalation_pass
+
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend", NOTICE_WEBHOOK_URL=""):
+        escalation_pass()
 
 
 def _bulk(model, objects: list, *, exclude: tuple[str, ...] = ()) -> list:
@@ -137,6 +155,8 @@ class _Builder:
         self.create_warranties()
         self.create_maintenance_contracts()
         self.create_template()
+        self.create_service_requests()
+        self.create_emergency_plans()
 
     # People and organisations ------------------------------------------------------------
 
@@ -499,3 +519,110 @@ class _Builder:
                           "三、保修期满后另有24个月潜在缺陷保证期。")
         template = WarrantyCardTemplate.objects.create(title="工程保修卡", principles=principles)
         audit_events_bulk([template], action=AuditAction.CREATE, actor=None)
+
+    # Service requests ---------------------------------------------------------------------
+
+    def create_service_requests(self) -> None:
+        """About two months of calls, registered and worked through the real services (numbers,
+        clocks, timeline), ending with a live queue: new, acknowledged, in progress, waiting,
+        some late, plus resolved and closed ones with their history."""
+        from aftersales.service import services
+        from aftersales.service.choices import Channel, RemoteMethod, RequestType, Severity
+        from aftersales.service.models import ServiceLevel
+
+        office = ServiceLevel.objects.filter(code="STD-5X8").first()
+        if office is not None:  # a third of the maintenance contracts are served in office hours
+            ids = list(Contract.objects.filter(kind=ContractKind.MAINTENANCE).values_list("pk", flat=True))
+            Contract.objects.filter(pk__in=ids[::3]).update(service_level=office)
+        rng = self.rng
+        now = timezone.now()
+        desk, tech = self.users["desk"], [self.users[u] for u in ("technician", "technician2", "technician3")]
+        assets = [a for a in self.assets if a.status == AssetStatus.IN_SERVICE]
+        types = [RequestType.REPAIR] * 8 + [RequestType.CONSULTATION, RequestType.UPGRADE, RequestType.COMPLAINT,
+                                              RequestType.INSTALLATION, RequestType.EMERGENCY]
+        channels = [Channel.PHONE] * 6 + [Channel.EMAIL, Channel.PORTAL, Channel.PLATFORM, Channel.FAX]
+        for index in range(160):
+            asset = rng.choice(assets)
+            # older calls are finished; the last ~30 are still on the desk
+            live = index >= 130
+            minutes_ago = rng.randint(10, 600) if live else rng.randint(24 * 60, 60 * 24 * 60)
+            reported = now - dt.timedelta(minutes=minutes_ago)
+            kind = rng.choice(types)
+            fault = rng.choice(FAULTS)
+            severity = Severity.CRITICAL if kind == RequestType.EMERGENCY else rng.choice([1, 2, 2, 3, 3, 3, 4])
+            contact, phone = self.person()[0], self.mobile()
+            request = services.request_register(actor=desk, now=reported + dt.timedelta(minutes=2), data={
+                "customer": asset.customer, "site": asset.site, "asset": asset, "reported_at": reported,
+                "reporter_name": contact, "reporter_phone": phone, "channel": rng.choice(channels),
+                "request_type": kind, "severity": severity, "description": fault,
+                "tried_by_others": rng.random() < 0.1,
+            })
+            step = reported
+            fate = rng.random()
+            if live and fate < 0.3:
+                continue  # new: waiting for the desk
+            step += dt.timedelta(minutes=rng.choice([8, 15, 25, 40, 70]))
+            if step >= now:
+                continue
+            services.request_acknowledge(request=request, actor=desk, at=step)
+            services.request_assign(request=request, actor=desk, assignee=rng.choice(tech))
+            if live and fate < 0.45:
+                continue
+            step += dt.timedelta(minutes=rng.randint(10, 90))
+            if step >= now:
+                continue
+            services.request_start(request=request, actor=request.assignee, at=step)
+            if live and fate < 0.6:
+                services.request_pause(request=request, actor=request.assignee, at=step + dt.timedelta(minutes=5),
+                                       reason=rng.choice(WAITING_FOR))
+                continue
+            if live:
+                continue
+            remote = rng.random() < 0.35
+            if not remote:
+                step += dt.timedelta(minutes=rng.randint(40, 300))
+                services.request_arrive(request=request, actor=request.assignee, at=step)
+            step += dt.timedelta(minutes=rng.randint(20, 600))
+            services.request_resolve(
+                request=request, actor=request.assignee, at=step, resolution=rng.choice(SOLUTIONS),
+                remote_method=rng.choice([RemoteMethod.PHONE, RemoteMethod.REMOTE_LOGIN]) if remote else "")
+            if severity <= 2 and rng.random() < 0.8:
+                services.request_file_report(request=request, actor=request.assignee,
+                                             at=step + dt.timedelta(hours=rng.randint(2, 30)),
+                                             text="问题类型：硬件故障；原因：" + fault + "；处理方法：更换/调整；损失：无。")
+            if rng.random() < 0.85:
+                services.request_close(request=request, actor=desk, confirmed=rng.random() < 0.8,
+                                       reason="客户电话确认恢复正常，未能取得签字", at=step + dt.timedelta(days=1))
+
+    def create_emergency_plans(self) -> None:
+        """Four emergency repairs called in within the last hours, one at each step of SPEC §6: a plan
+        written, agreed by the customer, approved by the service director, the team on its way."""
+        from aftersales.service import emergency, services
+        from aftersales.service.choices import Channel, RequestType, Severity
+
+        desk, pm, manager = self.users["desk"], self.users["project_manager"], self.users["service_manager"]
+        director = self.users["director"]
+        now = timezone.now()
+        assets = [a for a in self.assets if a.status == AssetStatus.IN_SERVICE]
+        faults = ["监控中心全部画面中断，疑似主干光纤被挖断", "录像服务器阵列两块硬盘同时故障，录像中断",
+                  "门禁控制器全部离线，大门无法开启", "消防联动报警主机死机，整栋楼报警信号中断"]
+        for stage, fault in enumerate(faults):
+            asset = self.rng.choice(assets)
+            reported = now - dt.timedelta(minutes=25 + 20 * stage)
+            request = services.request_register(actor=desk, now=reported + dt.timedelta(minutes=1), data={
+                "customer": asset.customer, "site": asset.site, "asset": asset, "reported_at": reported,
+                "reporter_name": self.person()[0], "reporter_phone": self.mobile(), "channel": Channel.PHONE,
+                "request_type": RequestType.EMERGENCY, "severity": Severity.CRITICAL, "description": fault})
+            services.request_acknowledge(request=request, actor=desk, at=reported + dt.timedelta(minutes=3))
+            lead = self.users["technician"]
+            services.request_assign(request=request, actor=desk, assignee=lead)
+            emergency.plan_write(request=request, actor=pm, data={
+                "expected_hours": Decimal(("2", "3.5", "4", "6")[stage]), "people": f"{lead}、张工",
+                "lead": lead, "tools": "熔接机、万用表、笔记本电脑", "parts": "硬盘 4TB x2、电源模块 x1",
+                "work_items": "排查故障点，更换损坏部件，恢复系统运行并试验", "estimated_cost": Decimal("1800")})
+            if stage >= 1:
+                emergency.plan_consent(request=request, actor=manager, consent_by=request.reporter_name)
+            if stage >= 2:
+                emergency.plan_approve(request=request, actor=director)
+            if stage >= 3:
+                emergency.plan_depart(request=request, actor=manager, expected_arrival=now + dt.timedelta(minutes=50))

@@ -1,11 +1,13 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.filters import RecordFilterSet
+
 from .models import Contact, Customer, Site
 from .selectors import customer_search
 
 
-class CustomerFilter(django_filters.FilterSet):
+class CustomerFilter(RecordFilterSet):
     q = django_filters.CharFilter(method="search", label=_("Name, code or phone"))
 
     class Meta:
@@ -16,13 +18,13 @@ class CustomerFilter(django_filters.FilterSet):
         return customer_search(queryset, value)
 
 
-class SiteFilter(django_filters.FilterSet):
+class SiteFilter(RecordFilterSet):
     class Meta:
         model = Site
         fields = ["customer", "city"]
 
 
-class ContactFilter(django_filters.FilterSet):
+class ContactFilter(RecordFilterSet):
     class Meta:
         model = Contact
         fields = ["customer", "site", "is_primary"]

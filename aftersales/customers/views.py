@@ -42,8 +42,11 @@ def customer_detail_view(request, pk: int):
         "contacts": contact_list(actor=user, customer=customer),
         "assets": assets[:100],
         "asset_count": assets.count(),
-        "projects": scope(Project.objects.filter(customer=customer, archived_at__isnull=True), user),
-        "contracts": scope(Contract.objects.filter(customer=customer, archived_at__isnull=True), user),
+        # only for roles that may view projects and contracts (dealers may not)
+        "projects": scope(Project.objects.filter(customer=customer, archived_at__isnull=True), user)
+        if user.has_perm("assets.view_project") else Project.objects.none(),
+        "contracts": scope(Contract.objects.filter(customer=customer, archived_at__isnull=True), user)
+        if user.has_perm("contracts.view_contract") else Contract.objects.none(),
         "history": history_for(customer)[:50] if not user.is_external else [],
     }
     return render(request, "customers/detail.html", context)

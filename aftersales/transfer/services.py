@@ -111,7 +111,10 @@ def export_workbook(*, kind: str, actor) -> bytes:
     active = {f"{path}__archived_at__isnull": True for path in spec.active_paths}
     records = scope(spec.model.objects.filter(archived_at__isnull=True, **active), actor)
     records = records.select_related(*spec.select_related).order_by(*spec.ordering)
-    rows = ([column.value_of(r) for column in spec.columns] for r in records.iterator(chunk_size=2000))
+    # a column about records the actor may not view stays empty (a dealer is not shown project codes)
+    shown = [not column.needs or actor.has_perm(column.needs) for column in spec.columns]
+    rows = ([column.value_of(r) if show else "" for column, show in zip(spec.columns, shown)]
+            for r in records.iterator(chunk_size=2000))
     return build_workbook(spec, rows)
 
 

@@ -151,6 +151,7 @@ class Column:
     optional_column: bool = False  # files may leave the whole column out
     choices: tuple[str, ...] | Callable[[], tuple[str, ...]] = ()  # a drop-down list in the workbook
     export: Callable[[Any], Any] | None = None  # the cell of a record; by default its attribute ``field``
+    needs: str = ""  # a permission the reader needs to be given this column's values in an export
 
     def choice_list(self) -> tuple[str, ...]:
         return self.choices() if callable(self.choices) else self.choices
@@ -261,7 +262,7 @@ ASSETS = KindSpec("assets", Asset, gettext_lazy("Equipment"), (
            example=dt.date(2024, 6, 28), default=None),
     Column("项目编码", "project_code", text(_max_length(Project, "code")),
            gettext_lazy("Code of an existing project of the same customer."),
-           example="PRJ-0001", export=lambda r: r.project.code if r.project_id else ""),
+           example="PRJ-0001", export=lambda r: r.project.code if r.project_id else "", needs="assets.view_project"),
     Column("状态", "status", status, gettext_lazy("In service when left empty."),
            example="在用", default=AssetStatus.IN_SERVICE,
            choices=lambda: tuple(_status_labels().values()),

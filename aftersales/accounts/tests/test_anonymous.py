@@ -4,7 +4,7 @@ API route answers 401."""
 
 import pytest
 
-from aftersales.accounts.tests.test_isolation import fill, walk
+from aftersales.accounts.tests.matrix import fill, walk
 
 pytestmark = pytest.mark.django_db
 

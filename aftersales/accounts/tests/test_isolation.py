@@ -4,11 +4,8 @@ configuration, so a new route joins this test by itself."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.core.files.base import ContentFile
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from aftersales.accounts.roles import Role
 from aftersales.assets.models import Asset, Project, ProjectDocument
@@ -19,30 +16,12 @@ from aftersales.customers.models import Contact, Customer, Site
 from aftersales.customers.tests.factories import ContactFactory, CustomerFactory, SiteFactory
 from aftersales.dealers.tests.factories import DealerFactory
 
+from .matrix import fill, walk
+
 pytestmark = pytest.mark.django_db
 
 MARK = "乙方机密"  # every text of organisation B carries it
 B_ID = 900001  # B's rows get ids no row of A has, so any answer for them is a leak
-
-
-def walk(patterns=None, prefix=""):
-    """(route, pattern) for every URL pattern of the project."""
-    for p in patterns if patterns is not None else get_resolver().url_patterns:
-        if isinstance(p, URLResolver):
-            yield from walk(p.url_patterns, prefix + str(p.pattern))
-        elif isinstance(p, URLPattern):
-            yield prefix + str(p.pattern), p
-
-
-def fill(route: str, value: int) -> str | None:
-    """A concrete path: every <int:…> or (?P<pk>…) argument set to ``value``; None if not fillable."""
-    if "<format>" in route:
-        return None  # the same view as the route without a format suffix
-    route = re.sub(r"<int:\w+>|\(\?P<\w+>\[\^/\.\]\+\)", str(value), route)
-    route = route.replace("^", "").replace("$", "")
-    if "<" in route or "(" in route:
-        return None
-    return "/" + route.replace("\\", "")
 
 
 @pytest.fixture

@@ -53,3 +53,16 @@ def test_a_log_line_cannot_be_forged_by_the_username(client, caplog):
     lines = [r.getMessage() for r in caplog.records if r.name == "aftersales.security"]
     assert lines and all("\n" not in line for line in lines)
     assert SecurityEvent.objects.get().address == "10.0.0.1"
+
+
+def test_behind_a_trusted_proxy_the_lock_follows_the_client_not_the_proxy(client, settings, make_user):
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    make_user("desk", username="proxied")
+    for _ in range(5):
+        client.post("/accounts/login/", {"username": "proxied", "password": "wrong"},
+                    REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="8.8.8.8, 203.0.113.7")
+    assert SecurityEvent.objects.filter(username="proxied", address="203.0.113.7").count() == 5
+    # another client behind the same proxy is not locked out
+    response = client.post("/accounts/login/", {"username": "proxied", "password": PASSWORD},
+                           REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.9")
+    assert response.status_code == 302

@@ -5,6 +5,7 @@ from aftersales.core.api import RECORD_READONLY, RecordSerializer
 from ..models import Asset, Project
 from ..services import asset_create, asset_update
 
+
 class ProjectSerializer(RecordSerializer):
     class Meta:
         model = Project

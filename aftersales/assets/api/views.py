@@ -33,4 +33,6 @@ class AssetViewSet(RecordViewSet):
         query = EntitlementQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         on = query.validated_data.get("on") or timezone.localdate()
-        return Response(EntitlementSerializer(asset_entitlement(asset=self.get_object(), on=on)).data)
+        show_contract = request.user.has_perm("contracts.view_contract")
+        return Response(EntitlementSerializer(asset_entitlement(asset=self.get_object(), on=on,
+                                                                show_contract=show_contract)).data)

@@ -56,3 +56,17 @@ def test_images_are_reencoded(client, desk_user, settings, tmp_path):
     client.post(f"/assets/projects/{project.pk}/documents/", {"file": SimpleUploadedFile("site.png", payload)})
     stored = ProjectDocument.objects.get().file.read()
     assert stored.startswith(b"\x89PNG") and b"<script>" not in stored
+
+
+def test_a_decompression_bomb_image_is_refused_with_a_clear_message(client, desk_user, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    project = ProjectFactory()
+    client.force_login(desk_user)
+    out = io.BytesIO()
+    Image.new("1", (12_000, 12_000)).save(out, format="PNG", optimize=True)  # 144 megapixels, a few kB
+    assert len(out.getvalue()) < 100_000
+    response = client.post(f"/assets/projects/{project.pk}/documents/",
+                           {"file": SimpleUploadedFile("plan.png", out.getvalue())}, follow=True)
+    assert not ProjectDocument.objects.exists()
+    assert "图片像素过多" in response.content.decode()
+    assert not any(tmp_path.rglob("*.png"))

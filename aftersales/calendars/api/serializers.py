@@ -1,16 +1,17 @@
-from rest_framework import serializers
+
+from aftersales.core.strict import StrictModelSerializer
 
 from ..models import WorkingCalendar, WorkingPeriod
 from ..services import calendar_save
 
 
-class WorkingPeriodSerializer(serializers.ModelSerializer):
+class WorkingPeriodSerializer(StrictModelSerializer):
     class Meta:
         model = WorkingPeriod
         fields = ["start", "end"]
 
 
-class CalendarSerializer(serializers.ModelSerializer):
+class CalendarSerializer(StrictModelSerializer):
     periods = WorkingPeriodSerializer(many=True, required=False)
 
     class Meta:

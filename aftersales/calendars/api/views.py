@@ -1,12 +1,14 @@
 from rest_framework import mixins, viewsets
 
 from aftersales.accounts.scoping import scope
+from aftersales.core.api import IdLookup
 
 from ..models import WorkingCalendar
 from .serializers import CalendarSerializer
 
 
 class CalendarViewSet(
+    IdLookup,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -1,10 +1,12 @@
 from rest_framework import serializers
 
 from aftersales.core.api import RECORD_READONLY, RecordSerializer
+from aftersales.core.strict import StrictModelSerializer
 
 from ..models import BomLine, ProductModel
 
-class BomLineSerializer(serializers.ModelSerializer):
+
+class BomLineSerializer(StrictModelSerializer):
     part_code = serializers.CharField(source="part.code", read_only=True)
     part_name = serializers.CharField(source="part.name", read_only=True)
     service_life_months = serializers.IntegerField(source="part.service_life_months", read_only=True, allow_null=True)

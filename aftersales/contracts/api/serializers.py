@@ -5,6 +5,7 @@ from aftersales.core.api import RECORD_READONLY, RecordSerializer
 from ..models import Contract
 from ..services import contract_create, contract_update
 
+
 class ContractSerializer(RecordSerializer):
     renewal_price = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
 
@@ -16,6 +17,13 @@ class ContractSerializer(RecordSerializer):
             "renewal_rate", "renewal_price", "renews", "notes",
         ]
         read_only_fields = RECORD_READONLY
+
+    def get_fields(self):
+        fields = super().get_fields()
+        user = getattr(self.context.get("request"), "user", None)
+        if user is not None and user.is_authenticated and user.is_external:
+            fields.pop("renewal_price", None)  # the renewal rate of the original value: both internal
+        return fields
 
     def create(self, validated_data):
         assets = validated_data.pop("assets", None)

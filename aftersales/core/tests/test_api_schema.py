@@ -34,3 +34,29 @@ def test_bad_input_is_400_with_field_messages(api, desk_user):
     assert response.status_code == 400
     body = response.json()
     assert {"code", "name", "phone"} <= set(body)
+
+
+def test_a_path_that_names_no_route_answers_json_not_a_page(api, desk_user):
+    assert api().get("/api/v1/no-such-thing/").status_code == 401
+    response = api(desk_user).get("/api/v1/assets/0.5/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["detail"]
+
+
+@pytest.mark.parametrize("query", ["page_size=0", "page_size=501", "page_size=x", "page=abc", "page=¹",
+                                   "customer=1.5", "customer=99999999999999999999999"])
+def test_bad_list_parameters_are_400_not_ignored(api, desk_user, query):
+    response = api(desk_user).get(f"/api/v1/sites/?{query}")
+    assert response.status_code == 400, query
+    assert response.json()
+
+
+def test_a_filter_on_a_record_that_does_not_exist_gives_an_empty_list(api, desk_user):
+    response = api(desk_user).get("/api/v1/sites/?customer=123456789")
+    assert response.status_code == 200 and response.json()["count"] == 0
+
+
+def test_a_yes_no_filter_takes_true_or_false_only(api, desk_user):
+    assert api(desk_user).get("/api/v1/customers/?is_key=maybe").status_code == 400
+    assert api(desk_user).get("/api/v1/customers/?is_key=true").status_code == 200

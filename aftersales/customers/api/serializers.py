@@ -2,6 +2,7 @@ from aftersales.core.api import RECORD_READONLY, RecordSerializer
 
 from ..models import Contact, Customer, Site
 
+
 class CustomerSerializer(RecordSerializer):
     class Meta:
         model = Customer
