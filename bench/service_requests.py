@@ -268,7 +268,9 @@ def seed(w: World, batch: list[Plan]) -> None:
             "reported_at": plan.reported_at, "reporter_name": "王工", "reporter_phone": "13800138000",
             "severity": plan.severity, "description": "三号楼监控画面全部黑屏", "state": plan.state,
             "assignee_id": w.technicians[n % len(w.technicians)].pk if plan.assigned else None,
-            "registered_by_id": w.desk.pk, "paused_since": plan.paused_since})
+            "registered_by_id": w.desk.pk, "paused_since": plan.paused_since,
+            "next_due_at": min((due for _c, _t, due, met in plan.clocks if met is None and due is not None),
+                               default=None)})
         for clock, target, due, met in plan.clocks:
             paused = int((w.now - plan.paused_since) / M) if plan.paused_since and met is None else 0
             clocks.append({"id": w.next_id("clock"), "request_id": request, "clock": clock, "target_minutes": target,

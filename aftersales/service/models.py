@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.core.models import RecordModel, TimeStampedModel
 from aftersales.core.validators import validate_cn_phone
 
-from .choices import Channel, ClockKind, RemoteMethod, RequestType, Severity, State, TimelineKind
+from .choices import OPEN_STATES, Channel, ClockKind, RemoteMethod, RequestType, Severity, State, TimelineKind
 
 
 class ServiceLevel(RecordModel):
@@ -103,6 +103,9 @@ class ServiceRequest(RecordModel):
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("registered by"), null=True,
                                       blank=True, on_delete=models.PROTECT, related_name="+")
     paused_since = models.DateTimeField(_("waiting for the customer since"), null=True, blank=True)
+    # the earliest due time of the running clocks (none while paused), kept by services.clocks_refresh
+    # and services._meet: the desk queue sorts and filters on it through an index
+    next_due_at = models.DateTimeField(_("next due at"), null=True, blank=True, editable=False)
     escalated_at = models.DateTimeField(_("escalated to a senior engineer at"), null=True, blank=True)
     resolution = models.TextField(_("solution"), blank=True)
     remote_method = models.CharField(_("solved remotely"), max_length=20, choices=RemoteMethod.choices,
@@ -125,7 +128,9 @@ class ServiceRequest(RecordModel):
         ordering = ["-reported_at", "-id"]
         permissions = [("confirm_servicerequest", _("Can confirm the solution of a service request"))]
         constraints = [models.UniqueConstraint(fields=["year", "sequence"], name="request_number_per_year")]
-        indexes = [models.Index(fields=["state", "severity"]), models.Index(fields=["customer", "state"])]
+        indexes = [models.Index(fields=["state", "severity"]), models.Index(fields=["customer", "state"]),
+                   models.Index(fields=["next_due_at", "reported_at", "id"], condition=models.Q(state__in=OPEN_STATES),
+                                name="service_queue_order")]
 
     def __str__(self) -> str:
         return self.number

@@ -11,7 +11,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Case, F, IntegerField, Min, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+)
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -121,23 +126,21 @@ def request_queue(*, actor, filters: Mapping, now: dt.datetime) -> QuerySet[Serv
             qs = qs.filter(assignee=actor)
         elif filters.get("view") == "unassigned":
             qs = qs.filter(assignee__isnull=True)
-    qs = qs.annotate(
-        next_due=Min("clocks__due_at", filter=Q(clocks__met_at__isnull=True)),
-        waiting_last=Case(When(state=State.WAITING, then=Value(1)), default=Value(0), output_field=IntegerField()),
-    )
+    # next_due_at: the earliest due time of the running clocks, stored (none while waiting for the
+    # customer, so those come last); the open queue reads it through the index service_queue_order
     if filters.get("view") == "soon":
-        qs = qs.filter(next_due__gt=now, next_due__lte=now + SOON)
+        qs = qs.filter(next_due_at__gt=now, next_due_at__lte=now + SOON)
     if filters.get("breached") == "yes":
-        qs = qs.filter(next_due__lt=now)
+        qs = qs.filter(next_due_at__lt=now)
     elif filters.get("breached") == "no":
-        qs = qs.filter(Q(next_due__isnull=True) | Q(next_due__gte=now))
+        qs = qs.filter(Q(next_due_at__isnull=True) | Q(next_due_at__gte=now))
     return (
         qs.select_related("customer", "site", "asset__product_model", "assignee", "service_level__calendar")
         .prefetch_related(
             "service_level__calendar__periods",
             Prefetch("clocks", queryset=RequestClock.objects.filter(met_at__isnull=True), to_attr="open_clocks"),
         )
-        .order_by("waiting_last", F("next_due").asc(nulls_last=True), "reported_at", "pk")
+        .order_by(F("next_due_at").asc(nulls_last=True), "reported_at", "pk")
     )
 
 

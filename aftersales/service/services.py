@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,9 +18,24 @@ from aftersales.calendars.selectors import calendar_spec
 from aftersales.core.audit import AuditAction, audit_event, diff, snapshot
 from aftersales.core.errors import ServiceError
 
-from .choices import OPEN_STATES, STARTS_AT_REGISTRATION, ClockKind, RequestType, Severity, State, TimelineKind
+from .choices import (
+    OPEN_STATES,
+    STARTS_AT_REGISTRATION,
+    ClockKind,
+    RequestType,
+    Severity,
+    State,
+    TimelineKind,
+)
 from .clocks import read_clock
-from .models import ClockPause, RequestClock, RequestNumber, ServiceLevel, ServiceRequest, TimelineEntry
+from .models import (
+    ClockPause,
+    RequestClock,
+    RequestNumber,
+    ServiceLevel,
+    ServiceRequest,
+    TimelineEntry,
+)
 
 NUMBER_PREFIX = "BX"  # 报修
 
@@ -78,6 +94,14 @@ def clocks_refresh(request: ServiceRequest, *, now: dt.datetime | None = None) -
                              pauses=pauses, now=now)
         clock.due_at, clock.paused_minutes = reading.due_at, reading.paused_minutes
         clock.save(update_fields=["due_at", "paused_minutes"])
+    next_due_refresh(request)
+
+
+def next_due_refresh(request: ServiceRequest) -> None:
+    """The earliest due time of the running clocks, on the request (the queue's sort key)."""
+    running = request.clocks.filter(met_at__isnull=True, due_at__isnull=False)
+    request.next_due_at = running.aggregate(first=Min("due_at"))["first"]
+    ServiceRequest.objects.filter(pk=request.pk).update(next_due_at=request.next_due_at)
 
 
 def _clocks_start(request: ServiceRequest, kinds, *, at: dt.datetime) -> None:
@@ -101,6 +125,8 @@ def _meet(request: ServiceRequest, kinds, *, at: dt.datetime, actor) -> list[Req
                   else _("%(clock)s met in time") % {"clock": clock.get_clock_display()},
                   {"clock": clock.clock, "met_at": at.isoformat(),
                    "due_at": clock.due_at.isoformat() if clock.due_at else None, "late": late})
+    if met:
+        next_due_refresh(request)
     return met
 
 

@@ -10,7 +10,7 @@ from aftersales.calendars.models import WorkingCalendar
 from aftersales.contracts.tests.factories import MaintenanceContractFactory
 from aftersales.core.errors import ServiceError
 from aftersales.service import services
-from aftersales.service.choices import Severity, State, TimelineKind
+from aftersales.service.choices import ClockKind, Severity, State, TimelineKind
 from aftersales.service.models import ServiceLevel, ServiceTarget
 from aftersales.service.tests.factories import ServiceRequestFactory, request_data
 
@@ -149,3 +149,22 @@ def test_no_default_service_level_is_a_clear_error(desk_user):
         services.request_register(actor=desk_user, data=request_data())
     assert refused.value.code == "no_service_level"
     assert WorkingCalendar.objects.exists()
+
+
+def test_the_queue_sort_key_follows_the_running_clocks(desk_user):
+    # given a request: its earliest running clock is the response
+    request = ServiceRequestFactory(actor=desk_user)
+    due = dict(request.clocks.values_list("clock", "due_at"))
+    request.refresh_from_db()
+    assert request.next_due_at == min(due.values())
+
+    # when the response is met, the next clock takes its place; waiting stops them all; resuming restarts
+    services.request_acknowledge(request=request, actor=desk_user)
+    request.refresh_from_db()
+    assert request.next_due_at == min(v for k, v in due.items() if k != ClockKind.RESPONSE)
+    services.request_pause(request=request, actor=desk_user, reason="等客户提供现场照片")
+    request.refresh_from_db()
+    assert request.next_due_at is None
+    services.request_resume(request=request, actor=desk_user)
+    request.refresh_from_db()
+    assert request.next_due_at == request.clocks.filter(met_at__isnull=True).order_by("due_at").first().due_at

@@ -268,6 +268,7 @@ def test_filters_and_saved_views(client, desk_user, make_user):
     services.request_acknowledge(request=soon, actor=None)
     RequestClock.objects.filter(request=soon, clock=ClockKind.ON_SITE).update(
         due_at=timezone.now() + dt.timedelta(minutes=40))
+    services.next_due_refresh(soon)
     client.force_login(desk_user)
 
     def shown(**params):
