@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from aftersales.calendars.selectors import calendar_spec
 from aftersales.core.audit import AuditAction, audit_event, diff, snapshot
 from aftersales.core.errors import ServiceError
+from aftersales.core.services import record_archive
 
 from .choices import (
     OPEN_STATES,
@@ -34,6 +35,7 @@ from .models import (
     RequestNumber,
     ServiceLevel,
     ServiceRequest,
+    ServiceTarget,
     TimelineEntry,
 )
 
@@ -459,3 +461,112 @@ def request_reclassify(*, request: ServiceRequest, actor, severity: int | None =
         "service_level": request.service_level.code, "clocks": after}})
     return request
 
+
+# ---------------------------------------------------------------- descriptive changes and service levels
+
+REQUEST_CHANGEABLE = ("reporter_name", "reporter_phone", "description", "tried_by_others", "tried_note", "site",
+                      "asset", "internal_notes")
+
+
+@transaction.atomic
+def request_update(*, request: ServiceRequest, actor, data: dict[str, Any]) -> ServiceRequest:
+    """Change the descriptive fields of a request (not its severity, type or contract: reclassify).
+
+    The equipment and site must be the request's customer's; new equipment brings its site when no
+    site is given. The change lands on the timeline (staff-only fields on a staff-only entry)."""
+    unknown = set(data) - set(REQUEST_CHANGEABLE)
+    if unknown:
+        raise ValueError(f"not changeable here: {sorted(unknown)}")
+    request = ServiceRequest.objects.select_for_update().get(pk=request.pk)
+    if request.archived_at is not None:
+        raise ServiceError("archived", _("This record is archived; restore it before changing it."))
+    if request.state in {State.CLOSED, State.CANCELLED}:
+        raise ServiceError("wrong_state", _("A request that is “%(state)s” cannot be changed; reopen it first.") % {
+            "state": request.get_state_display()}, field="state")
+    data = dict(data)
+    asset = data.get("asset", request.asset)
+    if asset is not None and asset.customer_id != request.customer_id:
+        raise ServiceError("asset_customer", _("This equipment belongs to another customer."), field="asset")
+    if data.get("asset") is not None and "site" not in data and asset.site_id:
+        data["site"] = asset.site
+    site = data.get("site", request.site)
+    if site is not None and site.customer_id != request.customer_id:
+        raise ServiceError("site_customer", _("This site belongs to another customer."), field="site")
+    before = snapshot(request)
+    for name, value in data.items():
+        setattr(request, name, value)
+    request.full_clean()
+    changes = diff(before, snapshot(request))
+    if not changes:
+        return request
+    request.save(update_fields=[*changes, "updated_at"])
+    audit_event(request, action=AuditAction.UPDATE, actor=actor, changes=changes)
+    internal = set(ServiceRequest.internal_fields)
+    for staff_only in (False, True):
+        part = {k: v for k, v in changes.items() if (k in internal) == staff_only}
+        if part:
+            names = ", ".join(str(ServiceRequest._meta.get_field(k).verbose_name) for k in part)
+            TimelineEntry.objects.create(request=request, actor=actor if getattr(actor, "pk", None) else None,
+                                         kind=TimelineKind.NOTE, text=_("Changed: %(fields)s") % {"fields": names},
+                                         data={"changes": part}, internal=staff_only)
+    return request
+
+
+def _targets_text(level: ServiceLevel) -> list[str]:
+    return sorted(f"{t.severity}/{t.request_type or '*'}/{t.clock}={t.minutes}" for t in level.targets.all())
+
+
+@transaction.atomic
+def service_level_save(*, level: ServiceLevel | None, actor, data: dict[str, Any],
+                       targets: list[dict[str, Any]] | None = None) -> ServiceLevel:
+    """Create or change a service level; ``targets`` (when given) replace the level's targets as a
+    whole. One level is the default: making one the default unsets the former in the same
+    transaction; the default cannot be unset, only replaced."""
+    creating = level is None
+    if creating:
+        level = ServiceLevel()
+        before: dict[str, Any] = {}
+    else:
+        level = ServiceLevel.objects.select_for_update().get(pk=level.pk)
+        if level.archived_at is not None:
+            raise ServiceError("archived", _("This record is archived; restore it before changing it."))
+        before = snapshot(level) | {"targets": _targets_text(level)}
+    was_default = level.is_default
+    for name, value in data.items():
+        setattr(level, name, value)
+    if was_default and not level.is_default:
+        raise ServiceError("default_required", _("One service level is always the default: make another one the "
+                                                 "default instead."), field="is_default")
+    rows = None
+    if targets is not None:
+        rows = [ServiceTarget(severity=t["severity"], request_type=t.get("request_type", ""), clock=t["clock"],
+                              minutes=t["minutes"]) for t in targets]
+        if len({(r.severity, r.request_type, r.clock) for r in rows}) != len(rows):
+            raise ServiceError("duplicate_target", _("Two targets for the same severity, type and clock."),
+                               field="targets")
+        for row in rows:
+            row.full_clean(exclude=["service_level"], validate_unique=False)
+    if level.is_default and not was_default:
+        for former in ServiceLevel.objects.select_for_update().filter(is_default=True).exclude(pk=level.pk):
+            former.is_default = False
+            former.save(update_fields=["is_default", "updated_at"])
+            audit_event(former, action=AuditAction.UPDATE, actor=actor, changes={"is_default": [True, False]})
+    level.full_clean()
+    level.save()
+    if rows is not None:
+        level.targets.all().delete()
+        for row in rows:
+            row.service_level = level
+        ServiceTarget.objects.bulk_create(rows)
+    changes = diff(before, snapshot(level) | {"targets": _targets_text(level)})
+    if changes:
+        audit_event(level, action=AuditAction.CREATE if creating else AuditAction.UPDATE, actor=actor,
+                    changes=changes)
+    return level
+
+
+def service_level_archive(*, level: ServiceLevel, actor) -> ServiceLevel:
+    if level.is_default:
+        raise ServiceError("default_level", _("The default service level cannot be archived: make another one the "
+                                              "default first."))
+    return record_archive(instance=level, actor=actor)

@@ -40,7 +40,6 @@ from .serializers import (
     ServiceLevelSerializer,
     ServiceRequestChangeSerializer,
     ServiceRequestSerializer,
-    service_level_archive,
 )
 
 # ---------------------------------------------------------------- filters
@@ -352,5 +351,5 @@ class ServiceLevelViewSet(RecordViewSet):
                    description="Refused (400) for the default level: make another one the default first.")
     @action(detail=True, methods=["post"])
     def archive(self, request, pk=None):
-        level = service_level_archive(level=self.get_object(), actor=request.user)
+        level = services.service_level_archive(level=self.get_object(), actor=request.user)
         return Response(self.get_serializer(level).data)
