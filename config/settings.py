@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "aftersales.contracts",
     "aftersales.calendars",
     "aftersales.service",
+    "aftersales.inventory",
     "aftersales.transfer",
 ]
 

@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("aftersales.contracts.api.urls")),
     path("", include("aftersales.calendars.api.urls")),
     path("", include("aftersales.service.api.urls")),
+    path("", include("aftersales.inventory.api.urls")),
     re_path(r"^(?P<rest>.*)$", NoSuchRoute.as_view(), name="api-no-such-route"),  # keep last
 ]
 

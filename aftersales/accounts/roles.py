@@ -45,13 +45,17 @@ CALENDARS = ["calendars.workingcalendar", "calendars.holidayyear"]
 TEMPLATES = ["assets.warrantycardtemplate"]
 SERVICE = ["service.servicerequest", "service.servicelevel", "service.breach", "service.emergencyplan"]
 SERVICE_SETUP = ["service.servicelevel", "service.escalationrule"]
+# Spare-parts stock (SPEC §8): staff only. The stock rows change only through movements (their
+# services); the stock API is read-only.
+INVENTORY = ["inventory.stocklocation", "inventory.stockbalance", "inventory.stockmovement"]
 
 
 def perms(models_: list[str], *actions: str) -> set[str]:
     return {f"{m.split('.')[0]}.{a}_{m.split('.')[1]}" for m in models_ for a in actions}
 
 
-VIEW_RECORDS = perms(RECORDS + SERVICE, "view") | perms(CALENDARS, "view") | {"core.view_auditevent"}
+VIEW_RECORDS = (perms(RECORDS + SERVICE + INVENTORY, "view") | perms(CALENDARS, "view")
+                | {"core.view_auditevent"})
 WORK_REQUESTS = perms(["service.servicerequest"], "add", "change", "confirm")
 PLAN_EMERGENCIES = perms(["service.emergencyplan"], "add", "change")
 EDIT_SERVICE_RECORDS = perms(
@@ -63,7 +67,7 @@ EDIT_SERVICE_RECORDS = perms(
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.ADMIN: perms(RECORDS + CALENDARS + TEMPLATES, "view", "add", "change")
     | {"core.view_auditevent", "accounts.view_user", "accounts.add_user", "accounts.change_user"}
-    | perms(SERVICE + SERVICE_SETUP, "view", "add", "change") | WORK_REQUESTS,
+    | perms(SERVICE + SERVICE_SETUP, "view", "add", "change") | WORK_REQUESTS | perms(INVENTORY, "view"),
     Role.DESK: VIEW_RECORDS | EDIT_SERVICE_RECORDS | WORK_REQUESTS,
     Role.TECHNICIAN: VIEW_RECORDS | perms(["assets.asset"], "change") | WORK_REQUESTS,
     Role.SENIOR_ENGINEER: VIEW_RECORDS | perms(["assets.asset"], "change") | WORK_REQUESTS,
@@ -81,7 +85,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.DIRECTOR: VIEW_RECORDS | perms(["contracts.contract"], "change") | WORK_REQUESTS | PLAN_EMERGENCIES
     | perms(SERVICE_SETUP, "view", "add", "change") | perms(["service.breach"], "change")
     | {"service.approve_emergencyplan"},
-    Role.PARTS: VIEW_RECORDS | perms(["catalogue.part", "catalogue.productmodel"], "add", "change"),
+    Role.PARTS: VIEW_RECORDS | perms(["catalogue.part", "catalogue.productmodel"], "add", "change")
+    | perms(INVENTORY, "add", "change"),
     Role.FINANCE: VIEW_RECORDS | perms(["contracts.contract"], "add", "change") | perms(["service.breach"], "change"),
     Role.GENERAL_MANAGER: VIEW_RECORDS,
     # Customers and dealers read what belongs to their own organisation only;

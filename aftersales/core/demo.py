@@ -157,6 +157,7 @@ class _Builder:
         self.create_template()
         self.create_service_requests()
         self.create_emergency_plans()
+        self.create_inventory()
 
     # People and organisations ------------------------------------------------------------
 
@@ -626,3 +627,54 @@ class _Builder:
                 emergency.plan_approve(request=request, actor=director)
             if stage >= 3:
                 emergency.plan_depart(request=request, actor=manager, expected_arrival=now + dt.timedelta(minutes=50))
+
+    # Spare parts -------------------------------------------------------------------------
+
+    def create_inventory(self) -> None:
+        """A central store, two branch stores and a van per technician; every catalogue part received,
+        spread to the branches and vans, issued to requests, swapped parts returned defective, some
+        repaired, one scrapped; minimum levels set so that the reorder list has lines (SPEC §8)."""
+        from aftersales.inventory import services as stock
+        from aftersales.inventory.choices import Condition, LocationKind, MovementKind
+        from aftersales.inventory.models import StockLocation
+
+        keeper = self.users["parts"]
+        central = StockLocation.objects.create(code="ZXK", name="杭州中心库", kind=LocationKind.CENTRAL)
+        branches = [StockLocation.objects.create(code=code, name=name, kind=LocationKind.BRANCH)
+                    for code, name in (("FK-NB", "宁波分库"), ("FK-WZ", "温州分库"))]
+        vans = [StockLocation.objects.create(code=f"CZK-{username}", name=f"{self.users[username]}车载库",
+                                             kind=LocationKind.VAN, holder=self.users[username])
+                for username in ("technician", "technician2", "technician3")]
+        parts = list(Part.objects.order_by("code"))
+        rows = [{"kind": MovementKind.RECEIPT, "part": p, "quantity": self.rng.randint(6, 30), "to_location": central,
+                 "reference": f"CG-{self.today:%Y%m}-{i + 1:03d}"} for i, p in enumerate(parts)]
+        for n, place in enumerate(branches + vans):
+            for p in self.rng.sample(parts, 8 if place.kind == LocationKind.BRANCH else 4):
+                rows.append({"kind": MovementKind.TRANSFER, "part": p, "quantity": 2 if n < 2 else 1,
+                             "from_location": central, "to_location": place, "reference": f"DB-{n + 1:03d}"})
+        stock.movements_post(actor=keeper, rows=rows)
+        for p in parts[::3]:
+            stock.stock_minimum_set(actor=keeper, part=p, location=central, minimum=self.rng.randint(10, 35))
+        for place in branches:
+            for balance in place.balances.all()[:3]:
+                stock.stock_minimum_set(actor=keeper, part=balance.part, location=place, minimum=4)
+        for n, van in enumerate(vans):
+            for balance in van.balances.filter(quantity__gt=0)[:2]:
+                part, ticket = balance.part, f"BX-{self.today.year}-{9000 + 10 * n}"
+                stock.stock_issue(actor=keeper, part=part, location=van, quantity=1, reference=ticket)
+                serial = f"SN{self.rng.randrange(10**8):08d}"
+                stock.stock_defective_return(actor=keeper, part=part, location=van, quantity=1, reference=ticket,
+                                             serial_number=serial, reason="现场换下的坏件")
+                stock.stock_transfer(actor=keeper, part=part, from_location=van, to_location=central, quantity=1,
+                                     condition=Condition.DEFECTIVE, reference=ticket)
+        defective = list(central.balances.filter(condition=Condition.DEFECTIVE, quantity__gt=0).select_related("part"))
+        for balance in defective[:-1]:
+            stock.stock_repaired(actor=keeper, part=balance.part, location=central, quantity=1, reference="WX-001")
+        if defective:
+            stock.stock_scrap(actor=keeper, part=defective[-1].part, location=central, quantity=1, reason="无法修复")
+        returned = vans[0].balances.filter(condition=Condition.GOOD, quantity__gt=0).select_related("part").first()
+        if returned is not None:
+            stock.stock_return_unused(actor=keeper, part=returned.part, location=central, quantity=1,
+                                      reference="TK-001")
+            stock.stock_adjust(actor=keeper, part=returned.part, location=vans[0], counted=returned.quantity - 1,
+                               reason="月度盘点")

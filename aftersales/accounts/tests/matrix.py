@@ -375,6 +375,27 @@ def _request_attachment(org, w):
     attachment.save()
 
 
+def _stock_location(org, w):
+    from aftersales.inventory.tests.factories import StockLocationFactory
+
+    StockLocationFactory(id=org.pk, code=f"WH-{org.key}", name=f"分库{org.key.upper()}", notes="备注")
+
+
+def _stock_balance(org, w):
+    from aftersales.catalogue.tests.factories import PartFactory
+    from aftersales.inventory.tests.factories import StockBalanceFactory
+
+    StockBalanceFactory(id=org.pk, part=PartFactory(id=org.pk, code=f"SP-{org.key}"), location_id=org.pk,
+                        quantity=5, minimum=8)
+
+
+def _stock_movement(org, w):
+    from aftersales.inventory.tests.factories import StockMovementFactory
+
+    StockMovementFactory(id=org.pk, part_id=org.pk, to_location_id=org.pk, quantity=5, actor=w.users["manager"],
+                         reference=f"RK-{org.key}", reason="入库")
+
+
 # Every model whose rows a route can name, or that belongs to a customer (customer_path), gets a row
 # of each organisation with the organisation's id, made here, in this order.
 FACTORIES: dict[str, Callable[[Org, World], None]] = {
@@ -397,6 +418,9 @@ FACTORIES: dict[str, Callable[[Org, World], None]] = {
     "service.breach": _breach,
     "service.emergencyplan": _emergency_plan,
     "service.requestattachment": _request_attachment,
+    "inventory.stocklocation": _stock_location,
+    "inventory.stockbalance": _stock_balance,
+    "inventory.stockmovement": _stock_movement,
 }
 
 

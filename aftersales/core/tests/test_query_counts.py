@@ -10,7 +10,8 @@ pytestmark = pytest.mark.django_db
 
 PAGES = ["/customers/", "/assets/", "/assets/projects/", "/contracts/"]
 ENDPOINTS = ["/api/v1/customers/", "/api/v1/sites/", "/api/v1/contacts/", "/api/v1/product-models/",
-             "/api/v1/projects/", "/api/v1/assets/", "/api/v1/contracts/", "/api/v1/calendars/"]
+             "/api/v1/projects/", "/api/v1/assets/", "/api/v1/contracts/", "/api/v1/calendars/",
+             "/api/v1/stock/", "/api/v1/stock-movements/", "/api/v1/stock-locations/"]
 
 
 def build(n: int) -> None:
@@ -21,6 +22,19 @@ def build(n: int) -> None:
         project = ProjectFactory(customer=customer)
         assets = [AssetFactory(site=site, project=project) for _ in range(2)]
         ContractFactory(customer=customer, project=project, assets=assets)
+        stock_build()
+
+
+def stock_build() -> None:
+    from aftersales.accounts.tests.factories import UserFactory
+    from aftersales.catalogue.tests.factories import PartFactory
+    from aftersales.inventory import services
+    from aftersales.inventory.tests.factories import StockLocationFactory, VanFactory
+
+    keeper = UserFactory(roles=["parts"])
+    part, store, van = PartFactory(), StockLocationFactory(), VanFactory()
+    services.stock_receive(actor=keeper, part=part, location=store, quantity=3)
+    services.stock_transfer(actor=keeper, part=part, from_location=store, to_location=van, quantity=1)
 
 
 def count(fn) -> int:

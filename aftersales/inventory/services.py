@@ -1,0 +1,285 @@
+"""Writes of stock: one service per kind of movement, and a batch of movements, all or nothing.
+
+Every movement locks the stock rows it changes (``select_for_update``, one by one in the order
+part id, location id, condition, so two movements never wait on each other in a circle), creates
+a missing row under the same discipline (``get_or_create`` inside a savepoint: a concurrent
+insert of the same row fails alone and is read, locked, instead), refuses to take stock below
+zero, saves the rows with ``update_fields``, records the movement and its audit row in the same
+transaction. The database refuses a negative quantity too (a check constraint).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aftersales.catalogue.models import Part
+from aftersales.core.audit import AuditAction, audit_event, diff, snapshot
+from aftersales.core.errors import ServiceError, validation_messages
+
+from .choices import ANY, MOVEMENT_SIDES, Condition, MovementKind
+from .models import StockBalance, StockLocation, StockMovement
+
+Key = tuple[int, int, str]  # (part id, location id, condition): the lock order
+
+
+@dataclass
+class _Planned:
+    movement: StockMovement
+    effects: list[tuple[Key, int]] = field(default_factory=list)  # (balance key, change of quantity)
+
+
+# ---------------------------------------------------------------- checks
+
+
+def _refuse(code: str, message: str, field_name: str | None = None) -> ServiceError:
+    return ServiceError(code, message, field=field_name)
+
+
+def _check_quantity(quantity: Any) -> int:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+        raise _refuse("invalid_quantity", _("Give a whole number of at least 1."), "quantity")
+    return quantity
+
+
+def _check_live(obj, field_name: str) -> None:
+    if obj is not None and obj.archived_at is not None:
+        raise _refuse("archived", _("%(record)s is archived; restore it first.") % {"record": obj}, field_name)
+
+
+def _sides(kind: str, from_location, to_location, condition: str) -> tuple[str | None, str | None]:
+    """The condition taken from ``from_location`` and put into ``to_location``, checking that the kind
+    has the locations it needs and no other."""
+    if kind not in MovementKind.values:
+        raise _refuse("invalid_kind", _("Unknown kind of movement."), "kind")
+    if condition not in Condition.values:
+        raise _refuse("invalid_condition", _("Unknown condition."), "condition")
+    taken, given = MOVEMENT_SIDES[kind]
+    if kind == MovementKind.ADJUSTMENT:
+        if (from_location is None) == (to_location is None):
+            raise _refuse("locations", _("An adjustment names one location: from (count lower) or to (count "
+                                         "higher)."), "from_location")
+        return (condition if from_location else None), (condition if to_location else None)
+    taken = condition if taken == ANY else taken
+    given = condition if given == ANY else given
+    if kind == MovementKind.REPAIRED:
+        if from_location is None or from_location != to_location:
+            raise _refuse("locations", _("A repair names one location, the store that keeps the part."),
+                          "from_location")
+        return taken, given
+    if (taken is None) != (from_location is None):
+        raise _refuse("locations", _("This kind of movement needs a location to take from.") if taken
+                      else _("This kind of movement takes from no location."), "from_location")
+    if (given is None) != (to_location is None):
+        raise _refuse("locations", _("This kind of movement needs a location to put into.") if given
+                      else _("This kind of movement puts into no location."), "to_location")
+    if from_location is not None and from_location == to_location:
+        raise _refuse("locations", _("A transfer goes to another location."), "to_location")
+    return taken, given
+
+
+def _plan(*, actor, kind: str, part: Part, quantity: Any, from_location: StockLocation | None = None,
+          to_location: StockLocation | None = None, condition: str = Condition.GOOD, serial_number: str = "",
+          reference: str = "", reason: str = "", at: dt.datetime | None = None) -> _Planned:
+    quantity = _check_quantity(quantity)
+    if part is None:
+        raise _refuse("required", _("Give the part."), "part")
+    _check_live(part, "part")
+    _check_live(from_location, "from_location")
+    _check_live(to_location, "to_location")
+    taken, given = _sides(kind, from_location, to_location, condition)
+    serial_number = (serial_number or "").strip()
+    if serial_number and quantity != 1:
+        raise _refuse("serial_quantity", _("A serial-numbered part moves one at a time."), "quantity")
+    if kind == MovementKind.ISSUE and not (reference or "").strip():
+        raise _refuse("reference_required", _("Name the work order or service request the part is issued to."),
+                      "reference")
+    if kind in (MovementKind.SCRAP, MovementKind.ADJUSTMENT) and not (reason or "").strip():
+        raise _refuse("reason_required", _("Give the reason."), "reason")
+    movement = StockMovement(kind=kind, part=part, quantity=quantity, from_location=from_location,
+                             to_location=to_location, condition=taken or given, serial_number=serial_number,
+                             reference=reference or "", reason=reason or "", actor=actor, at=at or timezone.now())
+    try:
+        movement.full_clean()
+    except ValidationError as exc:
+        raise ServiceError("invalid", "; ".join(m for ms in validation_messages(exc).values() for m in ms)) from exc
+    planned = _Planned(movement)
+    if taken is not None:
+        planned.effects.append(((part.pk, from_location.pk, taken), -quantity))
+    if given is not None:
+        planned.effects.append(((part.pk, to_location.pk, given), quantity))
+    return planned
+
+
+# ---------------------------------------------------------------- locks
+
+
+def balances_lock(keys: Iterable[Key]) -> dict[Key, StockBalance]:
+    """The stock rows of ``keys``, locked one by one in key order; a missing row is created (at 0)."""
+    locked = {}
+    for part_id, location_id, condition in sorted(set(keys)):
+        balance, _created = StockBalance.objects.select_for_update().get_or_create(
+            part_id=part_id, location_id=location_id, condition=condition)
+        locked[(part_id, location_id, condition)] = balance
+    return locked
+
+
+def _short(balance: StockBalance, asked: int) -> ServiceError:
+    return ServiceError("insufficient_stock", _(
+        "Not enough stock: %(part)s (%(condition)s) at %(location)s has %(on_hand)s on hand, %(asked)s asked."
+    ) % {"part": balance.part, "condition": balance.get_condition_display(), "location": balance.location,
+         "on_hand": balance.quantity, "asked": asked}, field="quantity",
+        params={"on_hand": balance.quantity, "asked": asked})
+
+
+def _apply(planned: _Planned, locked: dict[Key, StockBalance]) -> None:
+    """Apply one movement to the locked rows, or refuse it and change nothing."""
+    for key, change in planned.effects:
+        balance = locked[key]
+        if balance.quantity + change < 0:
+            raise _short(balance, -change)
+    for key, change in planned.effects:
+        locked[key].quantity += change
+
+
+def _save(plans: list[_Planned], locked: dict[Key, StockBalance], actor) -> list[StockMovement]:
+    for balance in locked.values():
+        balance.save(update_fields=["quantity", "updated_at"])
+    movements = []
+    for planned in plans:
+        planned.movement.save()
+        audit_event(planned.movement, action=AuditAction.CREATE, actor=actor,
+                    changes=diff({}, snapshot(planned.movement)))
+        movements.append(planned.movement)
+    return movements
+
+
+# ---------------------------------------------------------------- posting
+
+
+@transaction.atomic
+def movement_post(*, actor, kind: str, part: Part, quantity: int, **details: Any) -> StockMovement:
+    """Post one movement of any kind (the kind services below name their own arguments)."""
+    planned = _plan(actor=actor, kind=kind, part=part, quantity=quantity, **details)
+    locked = balances_lock(key for key, _change in planned.effects)
+    _apply(planned, locked)
+    return _save([planned], locked, actor)[0]
+
+
+@transaction.atomic
+def movements_post(*, actor, rows: list[dict[str, Any]]) -> list[StockMovement]:
+    """Post a batch of movements (each a dict of movement_post's arguments), all or nothing. Every row
+    that is refused is named: ServiceError("rows_refused") with ``params["rows"]`` = {index: {field:
+    [message]}}; nothing is saved."""
+    if not rows:
+        raise ServiceError("empty", _("Give at least one movement."))
+    plans: list[_Planned | None] = []
+    errors: dict[int, dict[str, list[str]]] = {}
+    for index, row in enumerate(rows):
+        try:
+            plans.append(_plan(actor=actor, **row))
+        except ServiceError as exc:
+            plans.append(None)
+            errors[index] = exc.as_dict()
+    locked = balances_lock(key for p in plans if p for key, _change in p.effects) if not errors else {}
+    for index, planned in enumerate(plans):
+        if planned is None or errors:
+            continue
+        try:
+            _apply(planned, locked)
+        except ServiceError as exc:
+            errors[index] = exc.as_dict()
+    if errors:
+        raise ServiceError("rows_refused", _("%(count)s of %(total)s movements are refused; none was posted.")
+                           % {"count": len(errors), "total": len(rows)}, params={"rows": errors})
+    return _save([p for p in plans if p], locked, actor)
+
+
+def stock_receive(*, actor, part: Part, location: StockLocation, quantity: int, reference: str = "",
+                  serial_number: str = "", reason: str = "") -> StockMovement:
+    """入库: new spares arrive at a store."""
+    return movement_post(actor=actor, kind=MovementKind.RECEIPT, part=part, quantity=quantity, to_location=location,
+                         reference=reference, serial_number=serial_number, reason=reason)
+
+
+def stock_transfer(*, actor, part: Part, from_location: StockLocation, to_location: StockLocation, quantity: int,
+                   condition: str = Condition.GOOD, reference: str = "", serial_number: str = "",
+                   reason: str = "") -> StockMovement:
+    """调拨: from one store to another (a branch store, a van), good or defective stock."""
+    return movement_post(actor=actor, kind=MovementKind.TRANSFER, part=part, quantity=quantity,
+                         from_location=from_location, to_location=to_location, condition=condition,
+                         reference=reference, serial_number=serial_number, reason=reason)
+
+
+def stock_issue(*, actor, part: Part, location: StockLocation, quantity: int, reference: str,
+                serial_number: str = "", reason: str = "") -> StockMovement:
+    """领用: good spares leave the store for a work order or service request (``reference``)."""
+    return movement_post(actor=actor, kind=MovementKind.ISSUE, part=part, quantity=quantity,
+                         from_location=location, reference=reference, serial_number=serial_number, reason=reason)
+
+
+def stock_return_unused(*, actor, part: Part, location: StockLocation, quantity: int, reference: str = "",
+                        serial_number: str = "", reason: str = "") -> StockMovement:
+    """退库: an issued spare that was not used comes back as good stock."""
+    return movement_post(actor=actor, kind=MovementKind.RETURN_UNUSED, part=part, quantity=quantity,
+                         to_location=location, reference=reference, serial_number=serial_number, reason=reason)
+
+
+def stock_defective_return(*, actor, part: Part, location: StockLocation, quantity: int, reference: str = "",
+                           serial_number: str = "", reason: str = "") -> StockMovement:
+    """坏件返回: the part swapped out at the customer comes in as defective stock (SPEC P3)."""
+    return movement_post(actor=actor, kind=MovementKind.DEFECTIVE_RETURN, part=part, quantity=quantity,
+                         to_location=location, reference=reference, serial_number=serial_number, reason=reason)
+
+
+def stock_repaired(*, actor, part: Part, location: StockLocation, quantity: int, reference: str = "",
+                   serial_number: str = "", reason: str = "") -> StockMovement:
+    """修复入库: a repaired defective part becomes a good spare in the same store (SPEC P3)."""
+    return movement_post(actor=actor, kind=MovementKind.REPAIRED, part=part, quantity=quantity,
+                         from_location=location, to_location=location, condition=Condition.DEFECTIVE,
+                         reference=reference, serial_number=serial_number, reason=reason)
+
+
+def stock_scrap(*, actor, part: Part, location: StockLocation, quantity: int, reason: str, reference: str = "",
+                serial_number: str = "") -> StockMovement:
+    """报废: a defective part that cannot be repaired leaves the stock."""
+    return movement_post(actor=actor, kind=MovementKind.SCRAP, part=part, quantity=quantity,
+                         from_location=location, condition=Condition.DEFECTIVE, reference=reference,
+                         serial_number=serial_number, reason=reason)
+
+
+def stock_adjust(*, actor, part: Part, location: StockLocation, counted: int, reason: str,
+                 condition: str = Condition.GOOD, reference: str = "") -> StockMovement | None:
+    """盘点调整: the stock counted replaces the stock on hand; the difference is the movement (None
+    when the count agrees)."""
+    if isinstance(counted, bool) or not isinstance(counted, int) or counted < 0:
+        raise _refuse("invalid_quantity", _("Give a whole number of at least 0."), "counted")
+    with transaction.atomic():
+        balance = balances_lock([(part.pk, location.pk, condition)])[(part.pk, location.pk, condition)]
+        change = counted - balance.quantity
+        if change == 0:
+            return None
+        sides = {"to_location": location} if change > 0 else {"from_location": location}
+        return movement_post(actor=actor, kind=MovementKind.ADJUSTMENT, part=part, quantity=abs(change),
+                             condition=condition, reference=reference, reason=reason, **sides)
+
+
+@transaction.atomic
+def stock_minimum_set(*, actor, part: Part, location: StockLocation, minimum: int) -> StockBalance:
+    """最低库存: the store's original quantity of a part (SPEC P1), restored by the reorder list."""
+    if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 0:
+        raise _refuse("invalid_quantity", _("Give a whole number of at least 0."), "minimum")
+    _check_live(part, "part")
+    _check_live(location, "location")
+    balance = balances_lock([(part.pk, location.pk, Condition.GOOD)])[(part.pk, location.pk, Condition.GOOD)]
+    if balance.minimum != minimum:
+        audit_event(balance, action=AuditAction.UPDATE, actor=actor, changes={"minimum": [balance.minimum, minimum]})
+        balance.minimum = minimum
+        balance.save(update_fields=["minimum", "updated_at"])
+    return balance

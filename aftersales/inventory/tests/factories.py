@@ -1,0 +1,47 @@
+import factory
+
+from aftersales.accounts.roles import Role
+from aftersales.accounts.tests.factories import UserFactory
+from aftersales.catalogue.tests.factories import PartFactory
+from aftersales.inventory.choices import LocationKind, MovementKind
+from aftersales.inventory.models import StockBalance, StockLocation, StockMovement
+
+
+class StockLocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StockLocation
+
+    code = factory.Sequence(lambda n: f"WH{n:03d}")
+    name = factory.Sequence(lambda n: f"分库{n}")
+    kind = LocationKind.BRANCH
+
+
+class VanFactory(StockLocationFactory):
+    kind = LocationKind.VAN
+    holder = factory.SubFactory(UserFactory, roles=[Role.TECHNICIAN])
+    name = factory.Sequence(lambda n: f"工程师车载库{n}")
+
+
+class StockBalanceFactory(factory.django.DjangoModelFactory):
+    """A stock row made directly (the matrix, lists): services make them in real use."""
+
+    class Meta:
+        model = StockBalance
+
+    part = factory.SubFactory(PartFactory)
+    location = factory.SubFactory(StockLocationFactory)
+    quantity = 5
+
+
+class StockMovementFactory(factory.django.DjangoModelFactory):
+    """A receipt row made directly (the matrix, lists): services make them in real use."""
+
+    class Meta:
+        model = StockMovement
+
+    kind = MovementKind.RECEIPT
+    part = factory.SubFactory(PartFactory)
+    quantity = 5
+    to_location = factory.SubFactory(StockLocationFactory)
+    actor = factory.SubFactory(UserFactory, roles=[Role.PARTS])
+    reference = "RK-001"
