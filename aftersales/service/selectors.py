@@ -135,8 +135,11 @@ def request_queue(*, actor, filters: Mapping, now: dt.datetime) -> QuerySet[Serv
     elif filters.get("breached") == "no":
         qs = qs.filter(Q(next_due_at__isnull=True) | Q(next_due_at__gte=now))
     return (
-        qs.select_related("customer", "site", "asset__product_model", "assignee", "service_level__calendar")
+        # few joins: planning a seven-table join cost PostgreSQL more than running it; the equipment and
+        # the service levels (a handful) come in queries of their own
+        qs.select_related("customer", "site", "assignee")
         .prefetch_related(
+            "asset__product_model",
             "service_level__calendar__periods",
             Prefetch("clocks", queryset=RequestClock.objects.filter(met_at__isnull=True), to_attr="open_clocks"),
         )
