@@ -18,7 +18,7 @@ def pytest_runtest_teardown(item, nextitem):
     themselves ``serialized_rollback=True``, which makes the test run keep a copy of that state."""
     yield
     if nextitem is None or not _flushes_the_database(item):
-        return  # the last test of the worker: its test database is already gone
+        return  # nothing to restore, or nothing comes after (the test database is already gone)
     from django.core.management import call_command
     from django.db import connection
     from pytest_django.plugin import blocking_manager_key
@@ -87,3 +87,30 @@ def desk_user(make_user):
 @pytest.fixture
 def admin_user(make_user):
     return make_user("admin")
+
+
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--window-size=412,900",
+]
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium, headless, at phone width (bin/ensure-chromium installs it when missing)."""
+    import os
+    import tempfile
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    os.environ["SE_OFFLINE"] = "true"  # never let Selenium fetch a browser or driver
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='chromium-')}")
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.implicitly_wait(0)
+    yield driver
+    driver.quit()

@@ -24,6 +24,7 @@ from .choices import RequestType, TimelineKind
 from .models import EmergencyPlan, ServiceRequest, TimelineEntry
 
 APPROVE_PERMISSION = "service.approve_emergencyplan"
+CHANGE_PERMISSION = "service.change_emergencyplan"
 PLAN_FIELDS = ("expected_hours", "people", "lead", "tools", "parts", "work_items", "estimated_cost")
 
 
@@ -46,6 +47,14 @@ class Step(models.TextChoices):
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def plan_of(request: ServiceRequest) -> EmergencyPlan | None:
+    """The request's plan, or None (read once per request object: the accessor keeps it)."""
+    try:
+        return request.emergency_plan
+    except EmergencyPlan.DoesNotExist:
+        return None
 
 
 def _lock(request: ServiceRequest) -> tuple[ServiceRequest, EmergencyPlan | None]:

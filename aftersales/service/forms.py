@@ -22,7 +22,7 @@ from aftersales.core.forms import ScopedModelForm
 from aftersales.customers.models import Customer, Site
 
 from .choices import SEVERITY_HELP, RemoteMethod, RequestType, Severity, State
-from .emergency import EmergencyException
+from .emergency import EmergencyException, plan_of
 from .models import ServiceRequest
 
 ATTACHMENT_TYPES = {"png", "jpg", "jpeg", "pdf"}
@@ -261,17 +261,6 @@ class ReclassifyForm(ActionForm):
 # ---------------------------------------------------------------- emergencies (SPEC §6)
 
 
-def _emergency_plan(service_request):
-    from .models import EmergencyPlan
-
-    if service_request is None:
-        return None
-    try:
-        return service_request.emergency_plan
-    except EmergencyPlan.DoesNotExist:
-        return None
-
-
 class EmergencyPlanForm(ActionForm):
     """The plan: written by the project manager, changed until the service director approves it."""
 
@@ -287,7 +276,7 @@ class EmergencyPlanForm(ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        plan = _emergency_plan(self.service_request)
+        plan = plan_of(self.service_request) if self.service_request is not None else None
         if plan is not None:
             for name in self.fields:
                 self.initial.setdefault(name, getattr(plan, f"{name}_id" if name == "lead" else name))

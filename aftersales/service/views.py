@@ -50,7 +50,7 @@ from .forms import (
     ReportForm,
     ResolveForm,
 )
-from .models import EmergencyPlan, Notice, RequestAttachment, ServiceRequest, TimelineEntry
+from .models import Notice, RequestAttachment, ServiceRequest, TimelineEntry
 from .selectors import (
     LOOKUP_MIN_LENGTH,
     SEVERITY_BADGE,
@@ -249,19 +249,12 @@ class Action:
     permission: str | None = None  # needed on top of changing requests (the emergency plan's steps)
 
 
-CHANGE_PLAN = "service.change_emergencyplan"
-
-
-def emergency_plan_of(sr: ServiceRequest) -> EmergencyPlan | None:
-    try:
-        return sr.emergency_plan
-    except EmergencyPlan.DoesNotExist:
-        return None
+CHANGE_PLAN = emergency.CHANGE_PERMISSION
 
 
 def _plan_stage(sr: ServiceRequest) -> str:
     """Where the emergency flow stands: none, written, agreed, approved, departed."""
-    plan = emergency_plan_of(sr)
+    plan = emergency.plan_of(sr)
     if plan is None:
         return "none"
     if plan.departed_at:
@@ -378,7 +371,7 @@ def _request_page(request, sr: ServiceRequest, *, failed=None):
         "timeline": request_timeline(sr, actor=user),
         "attachments": request_attachments(sr, actor=user),
         "actions": _actions_for(request, sr, failed),
-        "emergency_plan": emergency_plan_of(sr) if user.has_perm("service.view_emergencyplan") else None,
+        "emergency_plan": emergency.plan_of(sr) if user.has_perm("service.view_emergencyplan") else None,
         "plan_stage": _plan_stage(sr),
         "failed": failed[1] if failed else None,
     }

@@ -4,12 +4,8 @@ asset, see its entitlement."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
@@ -20,26 +16,6 @@ from aftersales.contracts.tests.factories import ContractFactory
 from aftersales.customers.tests.factories import CustomerFactory, SiteFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]  # keeps the seeded calendars for later tests
-
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--window-size=412,900",
-]
-
-
-@pytest.fixture
-def browser():
-    os.environ["SE_OFFLINE"] = "true"  # never let Selenium fetch a browser or driver
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='chromium-')}")
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.implicitly_wait(0)
-    yield driver
-    driver.quit()
-
 
 def test_desk_finds_customer_and_sees_entitlement(browser, live_server, make_user):
     # given a customer with a 3-year warranty on a camera accepted a year ago, seen on a phone-width screen

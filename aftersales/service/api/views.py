@@ -75,7 +75,7 @@ class ServiceRequestFilter(RecordFilterSet):
 
 # ---------------------------------------------------------------- permissions
 
-CHANGE_PLAN = "service.change_emergencyplan"
+CHANGE_PLAN = emergency.CHANGE_PERMISSION
 EMERGENCY_PERMISSIONS = {  # (action, method) -> the permission on top of seeing the request
     ("emergency_plan", "GET"): "service.view_emergencyplan",
     ("emergency_plan", "PUT"): CHANGE_PLAN,
@@ -288,7 +288,7 @@ class ServiceRequestViewSet(RecordViewSet):
     @action(detail=True, methods=["get", "put"], url_path="emergency-plan")
     def emergency_plan(self, request, pk=None):
         instance = self.get_object()
-        plan = EmergencyPlan.objects.filter(request=instance).first()
+        plan = emergency.plan_of(instance)
         if request.method != "PUT":
             if plan is None:
                 raise NotFound(_("This request has no emergency plan yet."))

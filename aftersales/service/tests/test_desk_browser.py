@@ -4,13 +4,12 @@ equipment and history, register, acknowledge, pause, resume and resolve the requ
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 
 import pytest
-from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
-from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import (
+    NoSuchElementException,
+    StaleElementReferenceException,
+)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -18,7 +17,11 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from aftersales.accounts.tests.factories import PASSWORD
 from aftersales.assets.tests.factories import AssetFactory
 from aftersales.contracts.tests.factories import ContractFactory
-from aftersales.customers.tests.factories import ContactFactory, CustomerFactory, SiteFactory
+from aftersales.customers.tests.factories import (
+    ContactFactory,
+    CustomerFactory,
+    SiteFactory,
+)
 from aftersales.service import services
 from aftersales.service.choices import ClockKind, State
 from aftersales.service.models import ServiceRequest
@@ -26,26 +29,6 @@ from aftersales.service.tests.factories import request_data
 
 # serialized_rollback keeps the seeded calendars and service levels for later tests
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--window-size=412,900",
-]
-
-
-@pytest.fixture
-def browser():
-    os.environ["SE_OFFLINE"] = "true"  # never let Selenium fetch a browser or driver
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='chromium-')}")
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.implicitly_wait(0)
-    yield driver
-    driver.quit()
-
 
 def state_shown(browser) -> str | None:
     try:
