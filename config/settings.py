@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "aftersales.calendars",
     "aftersales.service",
     "aftersales.inventory",
+    "aftersales.loaners",
+    "aftersales.toolkits",
     "aftersales.transfer",
 ]
 

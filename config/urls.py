@@ -15,6 +15,8 @@ api_v1 = [
     path("", include("aftersales.calendars.api.urls")),
     path("", include("aftersales.service.api.urls")),
     path("", include("aftersales.inventory.api.urls")),
+    path("", include("aftersales.loaners.api.urls")),
+    path("", include("aftersales.toolkits.api.urls")),
     re_path(r"^(?P<rest>.*)$", NoSuchRoute.as_view(), name="api-no-such-route"),  # keep last
 ]
 
@@ -26,6 +28,9 @@ urlpatterns = [
     path("contracts/", include("aftersales.contracts.urls")),
     path("calendars/", include("aftersales.calendars.urls")),
     path("service/", include("aftersales.service.urls")),
+    path("stock/", include("aftersales.inventory.urls")),
+    path("loaners/", include("aftersales.loaners.urls")),
+    path("tools/", include("aftersales.toolkits.urls")),
     path("transfer/", include("aftersales.transfer.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("api/v1/", include(api_v1)),

@@ -48,15 +48,22 @@ SERVICE_SETUP = ["service.servicelevel", "service.escalationrule"]
 # Spare-parts stock (SPEC §8): staff only. The stock rows change only through movements (their
 # services); the stock API is read-only.
 INVENTORY = ["inventory.stocklocation", "inventory.stockbalance", "inventory.stockmovement"]
+# The loaner pool (SPEC D6): company units lent to customers. The store keeps the units; whoever
+# works requests lends and takes back.
+LOANER_UNITS = ["loaners.loaner"]
+LOANS = ["loaners.loan"]
+# Tool kits (SPEC P6): kept by the store, issued to technicians.
+TOOLKITS = ["toolkits.tool", "toolkits.toolkit", "toolkits.toolevent"]
 
 
 def perms(models_: list[str], *actions: str) -> set[str]:
     return {f"{m.split('.')[0]}.{a}_{m.split('.')[1]}" for m in models_ for a in actions}
 
 
-VIEW_RECORDS = (perms(RECORDS + SERVICE + INVENTORY, "view") | perms(CALENDARS, "view")
+STORE = INVENTORY + LOANER_UNITS + LOANS + TOOLKITS
+VIEW_RECORDS = (perms(RECORDS + SERVICE + STORE, "view") | perms(CALENDARS, "view")
                 | {"core.view_auditevent"})
-WORK_REQUESTS = perms(["service.servicerequest"], "add", "change", "confirm")
+WORK_REQUESTS = perms(["service.servicerequest"], "add", "change", "confirm") | perms(LOANS, "add", "change")
 PLAN_EMERGENCIES = perms(["service.emergencyplan"], "add", "change")
 EDIT_SERVICE_RECORDS = perms(
     ["customers.customer", "customers.site", "customers.contact", "assets.asset", "assets.projectdocument"],
@@ -67,7 +74,7 @@ EDIT_SERVICE_RECORDS = perms(
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.ADMIN: perms(RECORDS + CALENDARS + TEMPLATES, "view", "add", "change")
     | {"core.view_auditevent", "accounts.view_user", "accounts.add_user", "accounts.change_user"}
-    | perms(SERVICE + SERVICE_SETUP, "view", "add", "change") | WORK_REQUESTS | perms(INVENTORY, "view"),
+    | perms(SERVICE + SERVICE_SETUP, "view", "add", "change") | WORK_REQUESTS | perms(STORE, "view"),
     Role.DESK: VIEW_RECORDS | EDIT_SERVICE_RECORDS | WORK_REQUESTS,
     Role.TECHNICIAN: VIEW_RECORDS | perms(["assets.asset"], "change") | WORK_REQUESTS,
     Role.SENIOR_ENGINEER: VIEW_RECORDS | perms(["assets.asset"], "change") | WORK_REQUESTS,
@@ -86,7 +93,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | perms(SERVICE_SETUP, "view", "add", "change") | perms(["service.breach"], "change")
     | {"service.approve_emergencyplan"},
     Role.PARTS: VIEW_RECORDS | perms(["catalogue.part", "catalogue.productmodel"], "add", "change")
-    | perms(INVENTORY, "add", "change"),
+    | perms(STORE, "add", "change"),
     Role.FINANCE: VIEW_RECORDS | perms(["contracts.contract"], "add", "change") | perms(["service.breach"], "change"),
     Role.GENERAL_MANAGER: VIEW_RECORDS,
     # Customers and dealers read what belongs to their own organisation only;

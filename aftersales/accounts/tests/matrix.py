@@ -424,6 +424,25 @@ FACTORIES: dict[str, Callable[[Org, World], None]] = {
 }
 
 
+def _app_factories() -> None:
+    """An app may keep its matrix rows beside its own factories: ``MATRIX_FACTORIES`` in
+    ``aftersales.<app>.tests.factories`` (model label -> maker), made after the rows above."""
+    import importlib
+
+    for config in apps.get_app_configs():
+        if not config.name.startswith("aftersales."):
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.tests.factories")
+        except ModuleNotFoundError:
+            continue
+        for label, make in getattr(module, "MATRIX_FACTORIES", {}).items():
+            FACTORIES.setdefault(label, make)
+
+
+_app_factories()
+
+
 def _plain_text(f) -> bool:
     """A text field any text may go into (no choices, no format such as a phone number)."""
     from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator

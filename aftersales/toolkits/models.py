@@ -1,0 +1,3 @@
+"""Models of the app (filled in by its first slice)."""
+
+from django.db import models  # noqa: F401
