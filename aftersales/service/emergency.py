@@ -12,6 +12,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +26,7 @@ from .models import EmergencyPlan, ServiceRequest, TimelineEntry
 
 APPROVE_PERMISSION = "service.approve_emergencyplan"
 CHANGE_PERMISSION = "service.change_emergencyplan"
+ADD_PERMISSION = "service.add_emergencyplan"  # writing a request's first plan (page and API alike)
 PLAN_FIELDS = ("expected_hours", "people", "lead", "tools", "parts", "work_items", "estimated_cost")
 
 
@@ -133,6 +135,8 @@ def plan_write(*, request: ServiceRequest, actor, data: dict[str, Any]) -> Emerg
     if lead is not None and not lead.is_staff_member:
         raise ServiceError("lead", _("The responsible lead must be one of our active staff."), field="lead")
     creating = plan is None
+    if creating and getattr(actor, "pk", None) and not actor.has_perm(ADD_PERMISSION):
+        raise PermissionDenied(_("Your role may not write a new emergency plan."))
     plan = plan or EmergencyPlan(request=request)
     before = {} if creating else snapshot(plan)
     for name, value in data.items():

@@ -71,12 +71,17 @@ from .selectors import (
 # ---------------------------------------------------------------- the queue
 
 
+QUEUE_COUNT_CAP = 10_000  # the queue counts this many open requests at most (see CappedPaginator)
+QUEUE_PAGE_SIZE = 30
+
+
 def _queue_context(request) -> dict:
     user = request.user
     form = QueueFilterForm(request.GET or None, user=user)
     filters = form.filters() if form.is_bound else {}
     now = timezone.now()
-    page, query = paginate(request, request_queue(actor=user, filters=filters, now=now))
+    page, query = paginate(request, request_queue(actor=user, filters=filters, now=now),
+                           QUEUE_PAGE_SIZE, count_cap=QUEUE_COUNT_CAP)
     page.object_list = queue_rows(page.object_list, now=now)
     customer = None
     if filters.get("customer"):

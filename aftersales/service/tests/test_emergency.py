@@ -212,3 +212,23 @@ def test_the_desk_is_not_offered_the_plan_and_may_not_post_it(people, urgent, cl
     assert page_post(client, urgent, "plan", expected_hours="1", people="x", lead=people["lead"].pk,
                      work_items="x", estimated_cost="0").status_code == 403
     assert not EmergencyPlan.objects.exists()
+
+
+
+def test_writing_the_first_plan_needs_the_add_permission_on_the_page_and_the_api(people, urgent, client, api):
+    from django.contrib.auth.models import Group, Permission
+
+    # given a company whose project managers may change plans but not start one
+    Group.objects.get(name=Role.PROJECT_MANAGER).permissions.remove(Permission.objects.get(codename="add_emergencyplan"))
+    editor = type(people["pm"]).objects.get(pk=people["pm"].pk)  # permissions are cached on the user object
+    client.force_login(editor)
+    body = plan_body(people["lead"])
+    # then neither the page nor the API lets them write the first plan
+    assert page_post(client, urgent, "plan", **body).status_code == 403
+    assert api(editor).put(url(urgent, "plan"), body, format="json").status_code == 403
+    assert not EmergencyPlan.objects.exists()
+    # and once the service manager has written it, they may change it on both
+    assert people["api"]["manager"].put(url(urgent, "plan"), body, format="json").status_code == 200
+    assert page_post(client, urgent, "plan", **{**body, "expected_hours": "4"}).status_code == 302
+    assert api(editor).put(url(urgent, "plan"), {**body, "expected_hours": "5"}, format="json").status_code == 200
+    assert EmergencyPlan.objects.get(request=urgent).expected_hours == 5

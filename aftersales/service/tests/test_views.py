@@ -294,6 +294,27 @@ def test_filters_and_saved_views(client, desk_user, make_user):
         assert f'href="/service/?view={view}"' in html
 
 
+def test_a_long_queue_is_counted_only_up_to_its_cap(client, desk_user, monkeypatch):
+    from aftersales.service import views
+
+    w = queue_world()
+    client.force_login(desk_user)
+    assert "(4 in all)" not in client.get("/service/").content.decode()  # one page: no pager
+    monkeypatch.setattr(views, "QUEUE_COUNT_CAP", 3)
+    monkeypatch.setattr(views, "QUEUE_PAGE_SIZE", 2)
+
+    first = client.get("/service/").content.decode()
+    second = client.get("/service/", {"page": 2}).content.decode()
+    beyond = client.get("/service/", {"page": 3}).content.decode()
+
+    assert "第 1 页，共前 2 页（超过 3 条：请用筛选缩小范围）" in first
+    assert numbers_in(first) == [w["breached"].number, w["at_risk"].number]
+    assert numbers_in(second) == [w["in_time"].number, w["paused"].number]  # the page is whole beyond the cap
+    assert numbers_in(beyond) == numbers_in(second)  # past the counted pages: the last one
+    narrowed = client.get("/service/", {"severity": 1}).content.decode()
+    assert "超过" not in narrowed and numbers_in(narrowed) == [w["breached"].number, w["paused"].number]
+
+
 def test_queue_query_count_does_not_grow_with_requests(client, desk_user, django_assert_max_num_queries):
     levels = ["STD-7X24", "STD-5X8"]
     client.force_login(desk_user)
