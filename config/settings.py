@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "aftersales.inventory",
     "aftersales.loaners",
     "aftersales.toolkits",
+    "aftersales.workorders",
     "aftersales.transfer",
 ]
 

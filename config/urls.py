@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("aftersales.inventory.api.urls")),
     path("", include("aftersales.loaners.api.urls")),
     path("", include("aftersales.toolkits.api.urls")),
+    path("", include("aftersales.workorders.api.urls")),
     re_path(r"^(?P<rest>.*)$", NoSuchRoute.as_view(), name="api-no-such-route"),  # keep last
 ]
 
@@ -31,6 +32,7 @@ urlpatterns = [
     path("stock/", include("aftersales.inventory.urls")),
     path("loaners/", include("aftersales.loaners.urls")),
     path("tools/", include("aftersales.toolkits.urls")),
+    path("work-orders/", include("aftersales.workorders.urls")),
     path("transfer/", include("aftersales.transfer.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("api/v1/", include(api_v1)),

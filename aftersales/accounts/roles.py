@@ -60,10 +60,16 @@ def perms(models_: list[str], *actions: str) -> set[str]:
     return {f"{m.split('.')[0]}.{a}_{m.split('.')[1]}" for m in models_ for a in actions}
 
 
+# Work orders (SPEC §7): dispatchers plan them (add), whoever works requests records the visit
+# (change: the service checks it is their own work order unless they dispatch), a few make numbers void.
+WORK_ORDERS = ["workorders.workorder", "workorders.usedpart", "workorders.visitphoto", "workorders.signature"]
+DISPATCH = {"workorders.add_workorder"}
+VOID_WORK_ORDERS = {"workorders.void_workorder"}
 STORE = INVENTORY + LOANER_UNITS + LOANS + TOOLKITS
-VIEW_RECORDS = (perms(RECORDS + SERVICE + STORE, "view") | perms(CALENDARS, "view")
+VIEW_RECORDS = (perms(RECORDS + SERVICE + STORE + WORK_ORDERS, "view") | perms(CALENDARS, "view")
                 | {"core.view_auditevent"})
-WORK_REQUESTS = perms(["service.servicerequest"], "add", "change", "confirm") | perms(LOANS, "add", "change")
+WORK_REQUESTS = (perms(["service.servicerequest"], "add", "change", "confirm") | perms(LOANS, "add", "change")
+                 | {"workorders.change_workorder"})
 PLAN_EMERGENCIES = perms(["service.emergencyplan"], "add", "change")
 EDIT_SERVICE_RECORDS = perms(
     ["customers.customer", "customers.site", "customers.contact", "assets.asset", "assets.projectdocument"],
@@ -75,21 +81,25 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.ADMIN: perms(RECORDS + CALENDARS + TEMPLATES, "view", "add", "change")
     | {"core.view_auditevent", "accounts.view_user", "accounts.add_user", "accounts.change_user"}
     | perms(SERVICE + SERVICE_SETUP, "view", "add", "change") | WORK_REQUESTS | perms(STORE, "view"),
-    Role.DESK: VIEW_RECORDS | EDIT_SERVICE_RECORDS | WORK_REQUESTS,
+    Role.DESK: VIEW_RECORDS | EDIT_SERVICE_RECORDS | WORK_REQUESTS | DISPATCH | VOID_WORK_ORDERS,
     Role.TECHNICIAN: VIEW_RECORDS | perms(["assets.asset"], "change") | WORK_REQUESTS,
     Role.SENIOR_ENGINEER: VIEW_RECORDS | perms(["assets.asset"], "change") | WORK_REQUESTS,
     Role.PROJECT_MANAGER: VIEW_RECORDS
     | EDIT_SERVICE_RECORDS
     | perms(["assets.project"], "add", "change")
     | WORK_REQUESTS
-    | PLAN_EMERGENCIES,
+    | PLAN_EMERGENCIES
+    | DISPATCH,
     Role.SERVICE_MANAGER: VIEW_RECORDS
     | EDIT_SERVICE_RECORDS
     | perms(["assets.project", "contracts.contract"], "add", "change")
     | WORK_REQUESTS
     | PLAN_EMERGENCIES
+    | DISPATCH
+    | VOID_WORK_ORDERS
     | perms(["service.breach"], "change"),
     Role.DIRECTOR: VIEW_RECORDS | perms(["contracts.contract"], "change") | WORK_REQUESTS | PLAN_EMERGENCIES
+    | DISPATCH | VOID_WORK_ORDERS
     | perms(SERVICE_SETUP, "view", "add", "change") | perms(["service.breach"], "change")
     | {"service.approve_emergencyplan"},
     Role.PARTS: VIEW_RECORDS | perms(["catalogue.part", "catalogue.productmodel"], "add", "change")

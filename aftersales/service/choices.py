@@ -102,3 +102,4 @@ class TimelineKind(models.TextChoices):
     NOTE = "note", _("Note")
     ATTACHMENT = "attachment", _("Attachment added")
     EMERGENCY = "emergency", _("Emergency")
+    WORK_ORDER = "work_order", _("Work order")

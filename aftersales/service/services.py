@@ -137,6 +137,12 @@ def _timeline(request, actor, kind, text="", data: dict[str, Any] | None = None,
                                         kind=kind, text=text, data=data or {}, internal=internal)
 
 
+def request_timeline_add(*, request: ServiceRequest, actor, kind: str, text: str = "",
+                         data: dict[str, Any] | None = None, internal: bool = False) -> TimelineEntry:
+    """An entry on the request's timeline written by another part of the system (a work order's steps)."""
+    return _timeline(request, actor, kind, text, data, internal=internal)
+
+
 def _locked(request: ServiceRequest) -> ServiceRequest:
     return ServiceRequest.objects.select_for_update().select_related("service_level__calendar").get(pk=request.pk)
 
