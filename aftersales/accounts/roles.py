@@ -65,11 +65,20 @@ def perms(models_: list[str], *actions: str) -> set[str]:
 WORK_ORDERS = ["workorders.workorder", "workorders.usedpart", "workorders.visitphoto", "workorders.signature"]
 DISPATCH = {"workorders.add_workorder"}
 VOID_WORK_ORDERS = {"workorders.void_workorder"}
+# Charges and quotes (SPEC W5-W9), after-sales policies and returns (W8, W10), depot repairs: each
+# app's helper block below names its models and who may do what; ROLE_PERMISSIONS adds them.
+CHARGES_VIEW: set[str] = set()  # charges: what every member of staff may read
+CHARGES_PRICE: set[str] = set()  # charges: the service manager's (set prices before a quote, W6)
+CHARGES_QUOTE: set[str] = set()  # charges: whoever works requests (quote, record acceptance)
+CHARGES_FINANCE: set[str] = set()  # charges: finance
+AFTERCARE_VIEW: set[str] = set()  # policies, returns, depot repairs: what every member of staff may read
+AFTERCARE_WORK: set[str] = set()  # policies, returns, depot repairs: whoever works requests
+AFTERCARE_APPROVE: set[str] = set()  # returns and exchanges: the general manager's approval (W10)
 STORE = INVENTORY + LOANER_UNITS + LOANS + TOOLKITS
 VIEW_RECORDS = (perms(RECORDS + SERVICE + STORE + WORK_ORDERS, "view") | perms(CALENDARS, "view")
-                | {"core.view_auditevent"})
+                | {"core.view_auditevent"} | CHARGES_VIEW | AFTERCARE_VIEW)
 WORK_REQUESTS = (perms(["service.servicerequest"], "add", "change", "confirm") | perms(LOANS, "add", "change")
-                 | {"workorders.change_workorder"})
+                 | {"workorders.change_workorder"} | CHARGES_QUOTE | AFTERCARE_WORK)
 PLAN_EMERGENCIES = perms(["service.emergencyplan"], "add", "change")
 EDIT_SERVICE_RECORDS = perms(
     ["customers.customer", "customers.site", "customers.contact", "assets.asset", "assets.projectdocument"],
@@ -97,6 +106,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | PLAN_EMERGENCIES
     | DISPATCH
     | VOID_WORK_ORDERS
+    | CHARGES_PRICE
     | perms(["service.breach"], "change"),
     Role.DIRECTOR: VIEW_RECORDS | perms(["contracts.contract"], "change") | WORK_REQUESTS | PLAN_EMERGENCIES
     | DISPATCH | VOID_WORK_ORDERS
@@ -104,8 +114,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | {"service.approve_emergencyplan"},
     Role.PARTS: VIEW_RECORDS | perms(["catalogue.part", "catalogue.productmodel"], "add", "change")
     | perms(STORE, "add", "change"),
-    Role.FINANCE: VIEW_RECORDS | perms(["contracts.contract"], "add", "change") | perms(["service.breach"], "change"),
-    Role.GENERAL_MANAGER: VIEW_RECORDS,
+    Role.FINANCE: VIEW_RECORDS | perms(["contracts.contract"], "add", "change") | perms(["service.breach"], "change")
+    | CHARGES_FINANCE,
+    Role.GENERAL_MANAGER: VIEW_RECORDS | AFTERCARE_APPROVE,
     # Customers and dealers read what belongs to their own organisation only;
     # which rows that is, is decided in accounts.scoping.
     Role.CUSTOMER: perms(
