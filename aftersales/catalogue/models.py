@@ -43,6 +43,8 @@ class Part(RecordModel):
 
     code = models.CharField(_("part number"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
+    spec = models.CharField(_("specification"), max_length=200, blank=True,
+                            help_text=_("Size, rating or model of the part, as on its label."))
     unit = models.CharField(_("unit"), max_length=10, default="个")
     service_life_months = models.PositiveIntegerField(
         _("normal service life (months)"), null=True, blank=True, validators=[MinValueValidator(1)]

@@ -42,3 +42,37 @@ MOVEMENT_SIDES: dict[str, tuple[str | None, str | None]] = {
     MovementKind.SCRAP: (Condition.DEFECTIVE, None),
     MovementKind.ADJUSTMENT: (ANY, ANY),  # one side only: from (count lower) or to (count higher)
 }
+
+
+class Direction(models.TextChoices):
+    """Which side of a stock row a movement is on: stock comes in, or goes out."""
+
+    IN = "in", _("in")
+    OUT = "out", _("out")
+
+
+# The columns of the monthly reconciliation (SPEC P5): each kind of movement on the side(s) of a
+# stock row it can be on, in the order finance reads them.
+RECONCILIATION_COLUMNS: list[tuple[str, str, object]] = [
+    (MovementKind.RECEIPT, Direction.IN, _("Receipts")),
+    (MovementKind.TRANSFER, Direction.IN, _("Transfers in")),
+    (MovementKind.TRANSFER, Direction.OUT, _("Transfers out")),
+    (MovementKind.ISSUE, Direction.OUT, _("Issues")),
+    (MovementKind.RETURN_UNUSED, Direction.IN, _("Returns unused")),
+    (MovementKind.DEFECTIVE_RETURN, Direction.IN, _("Defective returns")),
+    (MovementKind.REPAIRED, Direction.IN, _("Repaired in")),
+    (MovementKind.REPAIRED, Direction.OUT, _("Repaired out")),
+    (MovementKind.SCRAP, Direction.OUT, _("Scrapped")),
+    (MovementKind.ADJUSTMENT, Direction.IN, _("Count gains")),
+    (MovementKind.ADJUSTMENT, Direction.OUT, _("Count losses")),
+]
+
+
+class StocktakeState(models.TextChoices):
+    COUNTING = "counting", _("Counting")
+    POSTED = "posted", _("Posted")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+STOCKTAKE_BADGE = {StocktakeState.COUNTING: "orange", StocktakeState.POSTED: "green",
+                   StocktakeState.CANCELLED: "grey"}

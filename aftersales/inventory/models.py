@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.models import ArchiveRefused, RecordModel
 
-from .choices import Condition, LocationKind, MovementKind
+from .choices import Condition, Direction, LocationKind, MovementKind, StocktakeState
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+UNIT_COST = {"max_digits": 16, "decimal_places": 4}
 
 
 class StockLocation(RecordModel):
@@ -47,6 +52,20 @@ class StockLocation(RecordModel):
         if self.kind != LocationKind.VAN and self.holder_id is not None:
             raise ValidationError({"holder": _("Only a technician's van has a technician.")})
 
+    def save(self, *args, **kwargs):
+        """Archiving (core.services.record_archive, whichever page or route asks) is refused while
+        the store holds stock: ServiceError ``location_holds_stock``, checked under the locks of the
+        store's stock rows (inventory.services.location_archive_check)."""
+        update_fields = kwargs.get("update_fields")
+        if self.pk is None or self.archived_at is None or (update_fields is not None
+                                                           and "archived_at" not in update_fields):
+            return super().save(*args, **kwargs)
+        from .services import location_archive_check
+
+        with transaction.atomic():
+            location_archive_check(location=self)
+            return super().save(*args, **kwargs)
+
 
 class StockBalance(models.Model):
     """The stock on hand of one part in one store, good spares and defective parts apart.
@@ -65,6 +84,8 @@ class StockBalance(models.Model):
                                  related_name="balances")
     condition = models.CharField(_("condition"), max_length=10, choices=Condition.choices, default=Condition.GOOD)
     quantity = models.PositiveIntegerField(_("on hand"), default=0, editable=False)
+    value = models.DecimalField(_("value"), default=0, editable=False, **MONEY,
+                                help_text=_("At moving weighted average cost: what the stock on hand cost."))
     minimum = models.PositiveIntegerField(_("minimum level"), default=0,
                                           help_text=_("The store's original quantity, restored by reordering."))
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -81,10 +102,18 @@ class StockBalance(models.Model):
             models.CheckConstraint(condition=models.Q(quantity__gte=0), name="stock_balance_not_negative"),
             models.CheckConstraint(condition=models.Q(condition=Condition.GOOD) | models.Q(minimum=0),
                                    name="stock_minimum_on_good_stock_only"),
+            models.CheckConstraint(condition=models.Q(value__gte=0), name="stock_balance_value_not_negative"),
+            models.CheckConstraint(condition=models.Q(quantity__gt=0) | models.Q(value=0),
+                                   name="stock_balance_no_value_without_stock"),
         ]
 
     def __str__(self) -> str:
         return f"{self.part.code} @ {self.location.code} ({self.get_condition_display()}): {self.quantity}"
+
+    @property
+    def average_cost(self):
+        """The moving weighted average cost of one unit (4 places; 0 without stock)."""
+        return (self.value / self.quantity).quantize(Decimal("0.0001")) if self.quantity else Decimal("0.0000")
 
     def delete(self, *args, **kwargs):
         raise ArchiveRefused("Stock is changed by movements, never deleted.")
@@ -102,16 +131,22 @@ class StockMovement(models.Model):
     part = models.ForeignKey("catalogue.Part", verbose_name=_("part"), on_delete=models.PROTECT,
                              related_name="stock_movements")
     quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    # indexed with ``at`` (Meta.indexes): a store's movements of a month
     from_location = models.ForeignKey(StockLocation, verbose_name=_("from"), null=True, blank=True,
-                                      on_delete=models.PROTECT, related_name="movements_out")
+                                      on_delete=models.PROTECT, related_name="movements_out", db_index=False)
     to_location = models.ForeignKey(StockLocation, verbose_name=_("to"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="movements_in")
+                                    on_delete=models.PROTECT, related_name="movements_in", db_index=False)
     condition = models.CharField(_("condition"), max_length=10, choices=Condition.choices, default=Condition.GOOD,
                                  help_text=_("Of the stock moved (for a repair: as it came in, defective)."))
     serial_number = models.CharField(_("serial number"), max_length=60, blank=True)
     reference = models.CharField(_("document reference"), max_length=60, blank=True,
                                  help_text=_("Work order, service request or delivery note number."))
     reason = models.TextField(_("reason"), blank=True)
+    unit_cost = models.DecimalField(_("unit cost"), default=0, editable=False, **UNIT_COST,
+                                    help_text=_("Stock coming in: the cost given, else the part's unit cost; stock "
+                                                "taken from a store: the store's average cost."))
+    value = models.DecimalField(_("value"), default=0, editable=False, **MONEY,
+                                help_text=_("What the movement adds to or takes from the stock's value."))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT,
                               related_name="+")
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
@@ -130,11 +165,179 @@ class StockMovement(models.Model):
             models.CheckConstraint(condition=models.Q(quantity__gt=0), name="stock_movement_quantity_positive"),
             models.CheckConstraint(condition=models.Q(from_location__isnull=False)
                                    | models.Q(to_location__isnull=False), name="stock_movement_has_a_location"),
+            models.CheckConstraint(condition=models.Q(value__gte=0, unit_cost__gte=0),
+                                   name="stock_movement_value_not_negative"),
         ]
-        indexes = [models.Index(fields=["part", "-at"])]
+        indexes = [models.Index(fields=["part", "-at"]),
+                   models.Index(fields=["from_location", "at"], name="stock_movement_from_at"),
+                   models.Index(fields=["to_location", "at"], name="stock_movement_to_at")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.part.code} × {self.quantity}"
 
     def delete(self, *args, **kwargs):
         raise ArchiveRefused("Stock movements are never deleted.")
+
+
+# ---------------------------------------------------------------- month-end (SPEC P5)
+
+
+class StockPeriod(models.Model):
+    """A month once reconciled and locked: no movement may be dated in it or before it (corrections
+    are new movements in an open month). Its closing stock is kept row by row (StockSnapshot), the
+    opening of the months after it."""
+
+    month = models.DateField(_("month"), unique=True, help_text=_("The first day of the month."))
+    locked_at = models.DateTimeField(_("locked at"), default=timezone.now)
+    locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("locked by"), on_delete=models.PROTECT,
+                                  related_name="+")
+    rows = models.PositiveIntegerField(_("stock rows"), default=0)
+    closing_quantity = models.BigIntegerField(_("closing quantity"), default=0)
+    closing_value = models.DecimalField(_("closing value"), default=0, **MONEY)
+
+    customer_path = None
+    internal_only = True
+
+    class Meta:
+        verbose_name = _("locked month")
+        verbose_name_plural = _("locked months")
+        ordering = ["-month"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+    def delete(self, *args, **kwargs):
+        raise ArchiveRefused("A locked month stays locked.")
+
+
+class StockMonthTotal(models.Model):
+    """What the movements of one month put into (direction in) or took from (out) one stock row, by
+    kind: kept by the movement services under the row's lock, in the transaction of the movement, so
+    that a month's reconciliation reads at most one row per stock row and kind, however many
+    movements the month had. The movements stay the record: these are their sums
+    (reconciliation.month_totals_from_movements recomputes them)."""
+
+    month = models.DateField(_("month"))
+    location = models.ForeignKey(StockLocation, verbose_name=_("stock location"), on_delete=models.PROTECT,
+                                 related_name="+")
+    part = models.ForeignKey("catalogue.Part", verbose_name=_("part"), on_delete=models.PROTECT, related_name="+")
+    condition = models.CharField(_("condition"), max_length=10, choices=Condition.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=MovementKind.choices)
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    quantity = models.BigIntegerField(_("quantity"), default=0)
+    value = models.DecimalField(_("value"), default=0, **MONEY)
+
+    customer_path = None
+    internal_only = True
+
+    class Meta:
+        verbose_name = _("monthly movement total")
+        verbose_name_plural = _("monthly movement totals")
+        constraints = [models.UniqueConstraint(fields=["month", "location", "part", "condition", "kind", "direction"],
+                                               name="stock_month_total_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.part_id}@{self.location_id} {self.kind} {self.direction}: {self.quantity}"
+
+
+class StockSnapshot(models.Model):
+    """The closing stock of one row (part, store, condition) at the end of a locked month."""
+
+    period = models.ForeignKey(StockPeriod, verbose_name=_("month"), on_delete=models.PROTECT,
+                               related_name="snapshots", db_index=False)  # the unique constraint leads with it
+    location = models.ForeignKey(StockLocation, verbose_name=_("stock location"), on_delete=models.PROTECT,
+                                 related_name="+")
+    part = models.ForeignKey("catalogue.Part", verbose_name=_("part"), on_delete=models.PROTECT, related_name="+")
+    condition = models.CharField(_("condition"), max_length=10, choices=Condition.choices)
+    quantity = models.BigIntegerField(_("quantity"))
+    value = models.DecimalField(_("value"), **MONEY)
+
+    customer_path = None
+    internal_only = True
+
+    class Meta:
+        verbose_name = _("closing stock")
+        verbose_name_plural = _("closing stock")
+        constraints = [models.UniqueConstraint(fields=["period", "location", "part", "condition"],
+                                               name="stock_snapshot_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.part_id}@{self.location_id} {self.condition}: {self.quantity}"
+
+
+# ---------------------------------------------------------------- stocktakes (盘点)
+
+
+class Stocktake(models.Model):
+    """A count of one store. Each line keeps the stock expected when the count started; posting
+    adjusts by counted − expected, so movements posted during the count are kept. Who started,
+    counted and posted it is in its history (audit rows)."""
+
+    location = models.ForeignKey(StockLocation, verbose_name=_("stock location"), on_delete=models.PROTECT,
+                                 related_name="stocktakes")
+    state = models.CharField(_("state"), max_length=10, choices=StocktakeState.choices,
+                             default=StocktakeState.COUNTING, editable=False)
+    started_at = models.DateTimeField(_("count started"), default=timezone.now, editable=False)
+    posted_at = models.DateTimeField(_("posted at"), null=True, blank=True, editable=False)
+    note = models.TextField(_("notes"), blank=True)
+    reason = models.TextField(_("reason for the adjustments"), blank=True, editable=False)
+
+    customer_path = None
+    internal_only = True
+
+    class Meta:
+        verbose_name = _("stocktake")
+        verbose_name_plural = _("stocktakes")
+        ordering = ["-started_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["location"], condition=models.Q(state=StocktakeState.COUNTING),
+                                               name="stocktake_one_count_per_location")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.location.code}"
+
+    @property
+    def number(self) -> str:
+        return f"PD-{self.pk or 0:05d}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("stocktake", args=[self.pk])
+
+    def delete(self, *args, **kwargs):
+        raise ArchiveRefused("Stocktakes are kept.")
+
+
+class StocktakeLine(models.Model):
+    """One part and condition of a stocktake: the stock expected when the count started, the count,
+    and the adjustment posted."""
+
+    stocktake = models.ForeignKey(Stocktake, verbose_name=_("stocktake"), on_delete=models.PROTECT,
+                                  related_name="lines")
+    part = models.ForeignKey("catalogue.Part", verbose_name=_("part"), on_delete=models.PROTECT, related_name="+")
+    condition = models.CharField(_("condition"), max_length=10, choices=Condition.choices, default=Condition.GOOD)
+    expected = models.PositiveIntegerField(_("expected"), default=0, editable=False,
+                                           help_text=_("The stock on hand when the count started."))
+    counted = models.PositiveIntegerField(_("counted"), null=True, blank=True)
+    movement = models.ForeignKey(StockMovement, verbose_name=_("adjustment"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+", editable=False)
+
+    customer_path = None
+    internal_only = True
+
+    class Meta:
+        verbose_name = _("stocktake line")
+        verbose_name_plural = _("stocktake lines")
+        ordering = ["part__code", "condition"]
+        constraints = [models.UniqueConstraint(fields=["stocktake", "part", "condition"],
+                                               name="stocktake_line_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.part_id} {self.condition}: {self.expected} / {self.counted}"
+
+    @property
+    def difference(self) -> int | None:
+        return None if self.counted is None else self.counted - self.expected
+
+    def delete(self, *args, **kwargs):
+        raise ArchiveRefused("Stocktake lines are kept.")

@@ -4,6 +4,7 @@ recomputed from the movements (which must always equal the stored rows)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import ExpressionWrapper, F, IntegerField, Q, QuerySet
@@ -93,3 +94,18 @@ def stock_stored() -> dict[Key, int]:
     """The stored stock rows, in the same shape (rows at 0 left out)."""
     rows = StockBalance.objects.exclude(quantity=0).values_list("part_id", "location_id", "condition", "quantity")
     return {(p, loc, c): q for p, loc, c, q in rows}
+
+
+def stock_values_stored() -> dict[Key, tuple[int, Decimal]]:
+    """The stored stock rows with their values (rows at 0 and without value left out)."""
+    rows = (StockBalance.objects.exclude(quantity=0, value=0)
+            .values_list("part_id", "location_id", "condition", "quantity", "value"))
+    return {(p, loc, c): (q, v) for p, loc, c, q, v in rows}
+
+
+def stock_values_from_movements(*, before=None) -> dict[Key, tuple[int, Decimal]]:
+    """The stock and its value summed by the database from the movements (before ``before``, or
+    all): in − out per row, rows at 0 and without value left out."""
+    from .reconciliation import stock_at
+
+    return {key: figures for key, figures in stock_at(before=before).items() if figures != (0, 0)}

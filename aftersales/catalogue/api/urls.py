@@ -1,7 +1,8 @@
 from rest_framework.routers import SimpleRouter
 
-from .views import ProductModelViewSet
+from .views import PartViewSet, ProductModelViewSet
 
 router = SimpleRouter()
 router.register("product-models", ProductModelViewSet, basename="api-productmodel")
+router.register("parts", PartViewSet, basename="api-part")
 urlpatterns = router.urls

@@ -1,6 +1,12 @@
 import factory
 
-from aftersales.catalogue.models import BomLine, Maker, Part, ProductCategory, ProductModel
+from aftersales.catalogue.models import (
+    BomLine,
+    Maker,
+    Part,
+    ProductCategory,
+    ProductModel,
+)
 
 
 class ProductCategoryFactory(factory.django.DjangoModelFactory):
@@ -46,3 +52,17 @@ class BomLineFactory(factory.django.DjangoModelFactory):
     product_model = factory.SubFactory(ProductModelFactory)
     part = factory.SubFactory(PartFactory)
     quantity = 1
+
+
+def _matrix_part(org, w) -> None:
+    """The organisation's part (id ``org.pk``) for /api/v1/parts/: the stock rows of the matrix make
+    it first (inventory.stockbalance); it is made here when they do not, and given a specification."""
+    from aftersales.catalogue.models import Part
+
+    if not Part.objects.filter(pk=org.pk).exists():
+        PartFactory(id=org.pk, code=f"SP-{org.key}")
+    Part.objects.filter(pk=org.pk).update(spec=f"规格-{org.key}")
+
+
+# The who-sees-what matrix (aftersales/accounts/tests/matrix.py) makes these after its own rows.
+MATRIX_FACTORIES = {"catalogue.part": _matrix_part}

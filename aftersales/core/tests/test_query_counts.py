@@ -4,14 +4,20 @@ import pytest
 
 from aftersales.assets.tests.factories import AssetFactory, ProjectFactory
 from aftersales.contracts.tests.factories import ContractFactory
-from aftersales.customers.tests.factories import ContactFactory, CustomerFactory, SiteFactory
+from aftersales.customers.tests.factories import (
+    ContactFactory,
+    CustomerFactory,
+    SiteFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/customers/", "/assets/", "/assets/projects/", "/contracts/"]
+PAGES = ["/customers/", "/assets/", "/assets/projects/", "/contracts/", "/stock/", "/stock/reorder/",
+         "/stock/locations/"]
 ENDPOINTS = ["/api/v1/customers/", "/api/v1/sites/", "/api/v1/contacts/", "/api/v1/product-models/",
              "/api/v1/projects/", "/api/v1/assets/", "/api/v1/contracts/", "/api/v1/calendars/",
-             "/api/v1/stock/", "/api/v1/stock-movements/", "/api/v1/stock-locations/"]
+             "/api/v1/stock/", "/api/v1/stock-movements/", "/api/v1/stock-locations/", "/api/v1/stock/reorder/",
+             "/api/v1/parts/"]
 
 
 def build(n: int) -> None:
@@ -27,7 +33,7 @@ def build(n: int) -> None:
 
 def stock_build() -> None:
     from aftersales.accounts.tests.factories import UserFactory
-    from aftersales.catalogue.tests.factories import PartFactory
+    from aftersales.catalogue.tests.factories import BomLineFactory, PartFactory
     from aftersales.inventory import services
     from aftersales.inventory.tests.factories import StockLocationFactory, VanFactory
 
@@ -35,6 +41,8 @@ def stock_build() -> None:
     part, store, van = PartFactory(), StockLocationFactory(), VanFactory()
     services.stock_receive(actor=keeper, part=part, location=store, quantity=3)
     services.stock_transfer(actor=keeper, part=part, from_location=store, to_location=van, quantity=1)
+    services.stock_minimum_set(actor=keeper, part=part, location=van, minimum=2)  # on the reorder list
+    BomLineFactory(part=part)  # a product model the part fits
 
 
 def count(fn) -> int:

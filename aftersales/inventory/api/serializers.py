@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from aftersales.core.api import RECORD_READONLY, RecordSerializer
@@ -25,13 +27,16 @@ class StockBalanceSerializer(StrictModelSerializer):
     unit = serializers.CharField(source="part.unit", read_only=True)
     location_code = serializers.CharField(source="location.code", read_only=True)
     location_name = serializers.CharField(source="location.name", read_only=True)
+    average_cost = serializers.DecimalField(max_digits=16, decimal_places=4, read_only=True,
+                                            help_text="Moving weighted average cost of one unit (value ÷ on hand).")
     below_minimum = serializers.SerializerMethodField(help_text="Good stock under the store's minimum level.")
     to_order = serializers.SerializerMethodField(help_text="What restores the store's original quantity.")
 
     class Meta:
         model = StockBalance
         fields = ["id", "part", "part_code", "part_name", "unit", "location", "location_code", "location_name",
-                  "condition", "quantity", "minimum", "below_minimum", "to_order", "updated_at"]
+                  "condition", "quantity", "value", "average_cost", "minimum", "below_minimum", "to_order",
+                  "updated_at"]
         read_only_fields = fields
 
     def get_below_minimum(self, balance) -> bool:
@@ -46,12 +51,18 @@ class StockMovementSerializer(RecordSerializer):
 
     part_code = serializers.CharField(source="part.code", read_only=True)
     actor_name = serializers.CharField(source="actor.display_name", read_only=True)
+    unit_cost = serializers.DecimalField(
+        max_digits=16, decimal_places=4, min_value=Decimal(0), required=False, allow_null=True,
+        help_text="Stock coming in from outside (receipt, return unused, defective return, a count higher): its "
+                  "unit cost, else the part's unit cost. Stock taken from a store goes at the store's average cost "
+                  "(giving one is refused). Read: the unit cost the movement was valued at.")
 
     class Meta:
         model = StockMovement
         fields = ["id", "kind", "part", "part_code", "quantity", "from_location", "to_location", "condition",
-                  "serial_number", "reference", "reason", "at", "actor", "actor_name", "created_at"]
-        read_only_fields = ["id", "actor", "created_at"]
+                  "serial_number", "reference", "reason", "unit_cost", "value", "at", "actor", "actor_name",
+                  "created_at"]
+        read_only_fields = ["id", "value", "actor", "created_at"]
         extra_kwargs = {"at": {"required": False}}
 
     def create(self, validated_data):

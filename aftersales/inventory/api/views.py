@@ -3,31 +3,28 @@
 
 from __future__ import annotations
 
-import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from aftersales.accounts.scoping import scope
+from aftersales.catalogue.models import Part
 from aftersales.core.api import IdLookup, RecordViewSet
 from aftersales.core.errors import ServiceError
-from aftersales.core.filters import LinkFilter, RecordFilterSet, YesNoFilter
+from aftersales.core.strict import StrictIntegerField, StrictPrimaryKeyRelatedField
 
 from .. import selectors, services
-from ..models import StockBalance, StockLocation, StockMovement
-from .serializers import StockBalanceSerializer, StockLocationSerializer, StockMovementSerializer
+from ..filters import StockFilter, StockLocationFilter, StockMovementFilter
+from ..models import StockLocation, StockMovement
+from .serializers import (
+    StockBalanceSerializer,
+    StockLocationSerializer,
+    StockMovementSerializer,
+)
 
 MAX_BATCH = 500
-
-
-class StockLocationFilter(RecordFilterSet):
-    class Meta:
-        model = StockLocation
-        fields = ["kind", "holder"]
 
 
 class StockLocationViewSet(RecordViewSet):
@@ -40,44 +37,56 @@ class StockLocationViewSet(RecordViewSet):
     ordering_fields = ["code", "name", "kind"]
 
 
-class StockFilter(RecordFilterSet):
-    below_minimum = YesNoFilter(method="filter_below_minimum", label=gettext_lazy("below minimum level"),
-                                help_text="true: good stock under the store's minimum level; false: the rest.")
+class MinimumSerializer(serializers.Serializer):
+    """The minimum level of a part in a store: the store's original quantity (SPEC P1)."""
 
-    class Meta:
-        model = StockBalance
-        fields = ["part", "location", "condition"]
+    part = StrictPrimaryKeyRelatedField(queryset=Part.objects.all())
+    location = StrictPrimaryKeyRelatedField(queryset=StockLocation.objects.all())
+    minimum = StrictIntegerField(min_value=0, max_value=2**31 - 1)
 
-    def filter_below_minimum(self, queryset, name, value):
-        return selectors.below_minimum(queryset, value)
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None:
+            for name in ("part", "location"):
+                fields[name].queryset = scope(fields[name].queryset, request.user)
+        return fields
 
 
 class StockBalanceViewSet(IdLookup, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The stock on hand per part, store and condition (good / defective). Read-only: stock changes
-    through movements only."""
+    through movements only; the minimum level of a part in a store is set with ``set-minimum``."""
 
     queryset = selectors.balances_with_related()
     serializer_class = StockBalanceSerializer
     filterset_class = StockFilter
     search_fields = ["part__code", "part__name"]
     ordering_fields = ["quantity", "minimum", "part__code", "location__code"]
+    action_permissions = {"set_minimum": "change"}
 
     def get_queryset(self):
         return scope(super().get_queryset(), self.request.user)
 
+    @extend_schema(request=MinimumSerializer, responses={200: StockBalanceSerializer},
+                   summary="Set the minimum level of a part in a store",
+                   description="The store's original quantity, restored by the reorder list; 0 removes it. "
+                               "Needs inventory.change_stockbalance.")
+    @action(detail=False, methods=["post"], url_path="set-minimum")
+    def set_minimum(self, request):
+        body = MinimumSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        balance = services.stock_minimum_set(actor=request.user, **body.validated_data)
+        balance = self.get_queryset().get(pk=balance.pk)
+        return Response(self.get_serializer(balance).data)
 
-class StockMovementFilter(RecordFilterSet):
-    location = LinkFilter(method="filter_location", label=gettext_lazy("stock location"),
-                          help_text="Movements from or to this location.")
-    at_after = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte", label=gettext_lazy("from"))
-    at_before = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt", label=gettext_lazy("before"))
-
-    class Meta:
-        model = StockMovement
-        fields = ["kind", "part", "from_location", "to_location", "condition", "actor", "serial_number"]
-
-    def filter_location(self, queryset, name, value):
-        return queryset.filter(Q(from_location=value) | Q(to_location=value))
+    @extend_schema(responses=StockBalanceSerializer(many=True), summary="The reorder list",
+                   description="Good stock below its minimum level, by location then part number; `to_order` "
+                               "restores the store's original quantity. Takes the filters of the stock list.")
+    @action(detail=False, methods=["get"])
+    def reorder(self, request):
+        queryset = self.filter_queryset(selectors.reorder_list(actor=request.user))
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 class StockMovementViewSet(IdLookup, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,

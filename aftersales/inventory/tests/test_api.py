@@ -102,13 +102,15 @@ def test_movement_list_filters_by_location_either_side(api, keeper, stocked):
 
 
 def test_stock_locations_are_archived_not_deleted_and_a_van_needs_its_technician(api, keeper, stocked):
-    _part, store, _van = stocked
+    _part, store, van = stocked
     client = api(keeper)
     assert client.post("/api/v1/stock-locations/", {"code": "VAN-2", "name": "车载库", "kind": "van"},
                        format="json").status_code == 400
     assert client.delete(f"/api/v1/stock-locations/{store.pk}/").status_code == 405
-    assert client.post(f"/api/v1/stock-locations/{store.pk}/archive/").status_code == 200
-    assert client.post(f"/api/v1/stock-locations/{store.pk}/restore/").status_code == 200
+    refused = client.post(f"/api/v1/stock-locations/{store.pk}/archive/")  # it holds stock
+    assert refused.status_code == 400 and refused.json()["code"] == "location_holds_stock"
+    assert client.post(f"/api/v1/stock-locations/{van.pk}/archive/").status_code == 200
+    assert client.post(f"/api/v1/stock-locations/{van.pk}/restore/").status_code == 200
 
 
 def test_stock_is_read_only_and_movements_are_never_changed(api, keeper, stocked):
@@ -134,3 +136,66 @@ def test_customers_see_nothing(api, make_user, stocked):
     client = api(make_user(Role.CUSTOMER, customer=CustomerFactory()))
     for path in ("/api/v1/stock/", "/api/v1/stock-movements/", "/api/v1/stock-locations/"):
         assert client.get(path).status_code == 403
+
+
+# ---------------------------------------------------------------- minimum levels and the reorder list
+
+
+def test_parts_keeper_sets_a_minimum_level(api, keeper, stocked):
+    part, _store, van = stocked
+    response = api(keeper).post("/api/v1/stock/set-minimum/", {"part": part.pk, "location": van.pk, "minimum": 3},
+                                format="json")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["location_code"], body["condition"], body["quantity"], body["minimum"], body["to_order"]) == (
+        "VAN-1", "good", 0, 3, 3)
+    from aftersales.inventory.models import StockBalance
+
+    assert StockBalance.objects.get(part=part, location=van, condition="good").minimum == 3
+
+
+@pytest.mark.parametrize("body", [{"minimum": -1}, {"minimum": "3"}, {"minimum": 1.5}, {"part": 999999},
+                                  {"location": "x"}, {"minimum": None}])
+def test_a_minimum_level_must_be_a_whole_number_of_a_known_part_and_store(api, keeper, stocked, body):
+    part, store, _van = stocked
+    data = {"part": part.pk, "location": store.pk, "minimum": 3, **body}
+    assert api(keeper).post("/api/v1/stock/set-minimum/", data, format="json").status_code == 400
+
+
+def test_no_minimum_level_for_an_archived_store(api, keeper, stocked):
+    part, _store, van = stocked
+    api(keeper).post(f"/api/v1/stock-locations/{van.pk}/archive/")
+    response = api(keeper).post("/api/v1/stock/set-minimum/", {"part": part.pk, "location": van.pk, "minimum": 3},
+                                format="json")
+    assert response.status_code == 400 and response.json()["code"] == "archived"
+
+
+@pytest.mark.parametrize("role", [Role.TECHNICIAN, Role.DESK, Role.ADMIN])
+def test_only_who_may_change_stock_rows_sets_minimum_levels(api, make_user, stocked, role):
+    part, store, _van = stocked
+    response = api(make_user(role)).post("/api/v1/stock/set-minimum/", {
+        "part": part.pk, "location": store.pk, "minimum": 1}, format="json")
+    assert response.status_code == 403
+
+
+def test_the_reorder_list_by_location(api, keeper, stocked):
+    part, store, van = stocked
+    other = PartFactory(code="FAN-02")
+    services.stock_minimum_set(actor=keeper, part=other, location=van, minimum=2)
+    services.stock_minimum_set(actor=keeper, part=PartFactory(code="MET-03"), location=van, minimum=0)
+    client = api(keeper)
+    rows = client.get("/api/v1/stock/reorder/").json()["results"]
+    assert [(r["location_code"], r["part_code"], r["to_order"]) for r in rows] == [("VAN-1", "FAN-02", 2),
+                                                                                   ("ZX", "PSU-01", 3)]
+    only = client.get("/api/v1/stock/reorder/", {"location": store.pk}).json()["results"]
+    assert [(r["part_code"], r["to_order"]) for r in only] == [("PSU-01", 3)]
+    assert client.get("/api/v1/stock/reorder/", {"location": "x"}).status_code == 400
+    assert [r["part_code"] for r in client.get("/api/v1/stock/reorder/", {"search": "fan"}).json()["results"]] == [
+        "FAN-02"]
+
+
+def test_reorder_list_is_staff_only(api, make_user, stocked):
+    from aftersales.customers.tests.factories import CustomerFactory
+
+    assert api(make_user(Role.TECHNICIAN)).get("/api/v1/stock/reorder/").status_code == 200
+    assert api(make_user(Role.CUSTOMER, customer=CustomerFactory())).get("/api/v1/stock/reorder/").status_code == 403
