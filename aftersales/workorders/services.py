@@ -29,7 +29,15 @@ from aftersales.service.choices import OPEN_STATES, State, TimelineKind
 from aftersales.service.models import ServiceRequest
 
 from .choices import DELAY_FORM_HOURS, Outcome, WorkOrderState
-from .models import PhotoKind, Signature, SignatureRole, UsedPart, VisitPhoto, WorkOrder, WorkOrderNumber
+from .models import (
+    PhotoKind,
+    Signature,
+    SignatureRole,
+    UsedPart,
+    VisitPhoto,
+    WorkOrder,
+    WorkOrderNumber,
+)
 
 NUMBER_PREFIX = "PG"  # 派工
 DISPATCH_PERMISSION = "workorders.add_workorder"
@@ -80,6 +88,15 @@ def _require_worker(work_order: WorkOrder, actor) -> None:
         raise ServiceError("not_yours", _("Work order %(number)s is %(technician)s's: only its technician, its team "
                                           "or a dispatcher may record its visit.") % {
             "number": work_order.number, "technician": work_order.technician})
+
+
+def _require_quote_accepted(work_order: WorkOrder) -> None:
+    """Chargeable work waits for the customer's acceptance of the quote (SPEC W6)."""
+    from aftersales.charges.selectors import chargeable_work_blocked
+
+    blocked = chargeable_work_blocked(work_order)
+    if blocked:
+        raise ServiceError("quote_not_accepted", blocked, field="quote")
 
 
 def _require_dispatcher(actor) -> None:
@@ -301,6 +318,7 @@ def workorder_use_part(*, work_order: WorkOrder, actor, part, quantity: int, ser
     work_order = _locked(work_order)
     _require_worker(work_order, actor)
     _require_state(work_order, [WorkOrderState.ON_SITE], _("given parts"))
+    _require_quote_accepted(work_order)
     van = StockLocation.objects.filter(kind=LocationKind.VAN, holder=work_order.technician,
                                        archived_at__isnull=True).first()
     if van is None:
@@ -421,6 +439,7 @@ def workorder_finish(*, work_order: WorkOrder, actor, outcome: str, work_done: s
     work_order = _locked(work_order)
     _require_worker(work_order, actor)
     _require_state(work_order, [WorkOrderState.ON_SITE], _("finished"))
+    _require_quote_accepted(work_order)
     at = at or timezone.now()
     if outcome not in Outcome.values:
         raise ServiceError("outcome", _("Say whether the fault is fixed."), field="outcome")

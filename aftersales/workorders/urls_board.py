@@ -1,3 +1,14 @@
-from django.urls import path  # noqa: F401
+"""The dispatch board and the service report, under /work-orders/ (the work order's own page,
+"workorder-detail", is urls_pages')."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import report_pdf, views_board
+
+urlpatterns = [
+    path("board/", views_board.board_view, name="workorder-board"),
+    path("board/assign/<int:pk>/", views_board.board_assign_view, name="workorder-board-assign"),
+    path("board/plan/<int:pk>/", views_board.board_plan_view, name="workorder-board-plan"),
+    path("<int:pk>/report.pdf", report_pdf.report_download_view, name="workorder-report"),
+    path("<int:pk>/report/email/", report_pdf.report_email_view, name="workorder-report-email"),
+]

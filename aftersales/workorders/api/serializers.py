@@ -17,7 +17,14 @@ from aftersales.core.strict import (
 from aftersales.service.models import ServiceRequest
 
 from ..choices import Outcome
-from ..models import PhotoKind, Signature, SignatureRole, UsedPart, VisitPhoto, WorkOrder
+from ..models import (
+    PhotoKind,
+    Signature,
+    SignatureRole,
+    UsedPart,
+    VisitPhoto,
+    WorkOrder,
+)
 
 
 def _staff():

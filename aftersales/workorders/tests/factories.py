@@ -12,7 +12,13 @@ from django.utils import timezone
 
 from aftersales.accounts.roles import Role
 from aftersales.accounts.tests.factories import UserFactory
-from aftersales.workorders.models import Signature, SignatureRole, UsedPart, VisitPhoto, WorkOrder
+from aftersales.workorders.models import (
+    Signature,
+    SignatureRole,
+    UsedPart,
+    VisitPhoto,
+    WorkOrder,
+)
 
 
 def signature_png(width: int = 300, height: int = 100, *, blank: bool = False) -> bytes:
