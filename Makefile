@@ -49,3 +49,9 @@ clean:
 .PHONY: bench-service
 bench-service: $(STAMP)
 	$(PY) bench/service_requests.py $(ARGS)
+
+# Spare-parts stock at scale (the spare-parts issue): 5,000 parts, 50 stores, 1,000,000 movements in a
+# PostgreSQL database of its own (aftersales_bench_stock, dropped afterwards). ARGS as above.
+.PHONY: bench-inventory
+bench-inventory: $(STAMP)
+	$(PY) bench/inventory.py $(ARGS)

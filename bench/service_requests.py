@@ -5,7 +5,7 @@
         [--server postgres://root@127.0.0.1:5432] [--sqlite] [--keep]
 
 PostgreSQL: creates the database ``aftersales_bench`` on ``--server`` (dropped at the end unless
---keep); --sqlite uses ``var/bench/service_requests.sqlite3`` instead. It migrates, seeds
+--keep); --sqlite uses ``var/bench/aftersales_bench.sqlite3`` instead. It migrates, seeds
 requests with their clocks by bulk inserts in batches of 5,000 (not through the services: they
 would take hours), and reports:
 
@@ -29,11 +29,21 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import (
+    BATCH,
+    QueryCount,
+    analyze,
+    drop_database,
+    insert,
+    percentile,
+    prepare_database,
+    reset_sequences,
+    setup_django,
+    signed_in_client,
+)
+
 BENCH_DB = "aftersales_bench"
-BATCH = 5_000
 SMALL = 2_000
 HOT = {"fixed_75": 30, "new_75": 10, "late": 10}  # requests that need a notice at the pass's time
 LATE_NOTIFIED_SHARE = 0.01  # late, with their breach and notices already recorded
@@ -42,62 +52,6 @@ H, M = dt.timedelta(hours=1), dt.timedelta(minutes=1)
 
 
 # ---------------------------------------------------------------- database
-
-
-def prepare_database(args) -> str:
-    if args.sqlite:
-        path = ROOT / "var" / "bench" / "service_requests.sqlite3"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    import psycopg
-
-    with psycopg.connect(f"{args.server}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        admin.execute(f"CREATE DATABASE {BENCH_DB}")
-    return f"{args.server}/{BENCH_DB}"
-
-
-def drop_database(args) -> None:
-    from django.db import connections
-
-    connections.close_all()
-    if args.sqlite:
-        return
-    import psycopg
-
-    with psycopg.connect(f"{args.server}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-
-
-def setup_django(url: str) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": url,
-        "DEBUG": "1",  # plain static files and http; turned off below once the settings are read
-        "ALLOWED_HOSTS": "testserver,localhost",
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        "CELERY_TASK_ALWAYS_EAGER": "1",
-        "LOG_LEVEL": "WARNING",
-        "NOTICE_WEBHOOK_URL": "",
-    })
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-
-    settings.DEBUG = False  # no query log, production error pages: timings as in production
-    call_command("migrate", verbosity=0, interactive=False)
-
-
-def analyze() -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
 
 # ---------------------------------------------------------------- the world
@@ -218,38 +172,6 @@ def plans(w: World, total: int) -> list[Plan]:
 # ---------------------------------------------------------------- seeding
 
 
-def insert(model, rows: list[dict]) -> None:
-    """Insert rows given as {attname: value} with their ids: COPY on PostgreSQL (bulk_create builds
-    a model object per row and would take minutes), bulk_create elsewhere. Fields a row leaves
-    out get their default; created_at / updated_at the time of the call."""
-    from django.db import connection
-    from django.utils import timezone
-
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create([model(**row) for row in rows], batch_size=BATCH)
-        return
-    fields = model._meta.concrete_fields
-    stamp = timezone.now()
-    defaults = {f.attname: stamp if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-                else f.get_default() for f in fields}
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([row.get(f.attname, defaults[f.attname]) for f in fields])
-
-
-def reset_sequences(*models) -> None:
-    from django.core.management.color import no_style
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(no_style(), models):
-            cursor.execute(sql)
-
-
 def seed(w: World, batch: list[Plan]) -> None:
     from django.db import transaction
     from django.utils import timezone
@@ -294,7 +216,13 @@ def record_past_escalations(w: World) -> int:
     """The late requests were escalated long ago: their breach and notices exist, all sent."""
     from django.db import transaction
 
-    from aftersales.service.models import Breach, EscalationRule, Notice, RequestClock, RequestNumber
+    from aftersales.service.models import (
+        Breach,
+        EscalationRule,
+        Notice,
+        RequestClock,
+        RequestNumber,
+    )
 
     RequestNumber.objects.bulk_create([RequestNumber(year=y, last=last) for y, last in w.numbers.items()])
     rules = list(EscalationRule.objects.filter(clock="fixed", severity__isnull=True))
@@ -318,46 +246,6 @@ def record_past_escalations(w: World) -> int:
 # ---------------------------------------------------------------- measures
 
 
-class QueryCount:
-    """Counts the SQL statements run on the default connection (a test client request clears
-    ``connection.queries`` when it starts, so CaptureQueriesContext would miss some)."""
-
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
-
-    def __enter__(self):
-        from django.db import connection
-
-        self._wrapping = connection.execute_wrapper(self)
-        self._wrapping.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        self._wrapping.__exit__(*exc)
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def queue_client(w: World):
-    from django.test import Client
-
-    from aftersales.accounts.login_steps import mark_verified
-
-    client = Client()
-    client.force_login(w.desk)
-    session = client.session
-    mark_verified(session, w.desk)
-    session.save()
-    return client
-
-
 def measure_queue(w: World, runs: int) -> dict:
     from django.urls import Resolver404, resolve
 
@@ -365,7 +253,7 @@ def measure_queue(w: World, runs: int) -> dict:
         resolve("/service/")
     except Resolver404:
         return {"note": "GET /service/ does not exist yet (and no selector to time): skipped"}
-    client = queue_client(w)
+    client = signed_in_client(w.desk)
     answer = client.get("/service/")
     if answer.status_code != 200:
         return {"note": f"GET /service/ answered {answer.status_code}: skipped"}
@@ -509,7 +397,7 @@ def main() -> int:
     if args.requests < SMALL + sum(HOT.values()):
         parser.error(f"--requests must be at least {SMALL + sum(HOT.values())}")
 
-    setup_django(prepare_database(args))
+    setup_django(prepare_database(args, BENCH_DB))
     from django.db import connection
 
     try:
@@ -533,7 +421,7 @@ def main() -> int:
         report(args, connection.vendor, seeded_s, queue_small, queue_big, escalation, creation)
     finally:
         if not args.keep:
-            drop_database(args)
+            drop_database(args, BENCH_DB)
     return 0
 
 

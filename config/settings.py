@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "aftersales.toolkits",
     "aftersales.workorders",
     "aftersales.transfer",
+    "aftersales.charges",
+    "aftersales.aftercare",
 ]
 
 MIDDLEWARE = [
@@ -271,6 +273,26 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # fields of the same name ("state", "kind", "condition") with different choices in different apps
+    "ENUM_NAME_OVERRIDES": {
+        "ServiceRequestStateEnum": "aftersales.service.choices.State",
+        "WorkOrderStateEnum": "aftersales.workorders.choices.WorkOrderState",
+        "LoanerStateEnum": "aftersales.loaners.choices.LoanerState",
+        "LoanerEventKindEnum": "aftersales.loaners.choices.EventKind",
+        "LoanReturnConditionEnum": "aftersales.loaners.choices.ReturnCondition",
+        "ToolEventKindEnum": "aftersales.toolkits.choices.ToolEventKind",
+        "PriceKindEnum": "aftersales.charges.choices.PriceKind",
+        "QuoteStateEnum": "aftersales.charges.choices.QuoteState",
+        "QuoteLineKindEnum": "aftersales.charges.choices.LineKind",
+        "ReturnStateEnum": "aftersales.aftercare.choices.ReturnState",
+        "DepotStateEnum": "aftersales.aftercare.choices.DepotState",
+        "StockConditionEnum": "aftersales.inventory.choices.Condition",
+        "StockLocationKindEnum": "aftersales.inventory.choices.LocationKind",
+        "StockMovementKindEnum": "aftersales.inventory.choices.MovementKind",
+        "PhotoKindEnum": "aftersales.workorders.models.PhotoKind",
+        "ClockKindEnum": "aftersales.service.choices.ClockKind",
+        "TimelineKindEnum": "aftersales.service.choices.TimelineKind",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "aftersales.core.schema.document_errors",

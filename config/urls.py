@@ -18,6 +18,8 @@ api_v1 = [
     path("", include("aftersales.loaners.api.urls")),
     path("", include("aftersales.toolkits.api.urls")),
     path("", include("aftersales.workorders.api.urls")),
+    path("", include("aftersales.charges.api.urls")),
+    path("", include("aftersales.aftercare.api.urls")),
     re_path(r"^(?P<rest>.*)$", NoSuchRoute.as_view(), name="api-no-such-route"),  # keep last
 ]
 
@@ -33,7 +35,9 @@ urlpatterns = [
     path("loaners/", include("aftersales.loaners.urls")),
     path("tools/", include("aftersales.toolkits.urls")),
     path("work-orders/", include("aftersales.workorders.urls")),
+    path("charges/", include("aftersales.charges.urls")),
     path("transfer/", include("aftersales.transfer.urls")),
+    path("aftercare/", include("aftersales.aftercare.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -66,14 +66,24 @@ WORK_ORDERS = ["workorders.workorder", "workorders.usedpart", "workorders.visitp
 DISPATCH = {"workorders.add_workorder"}
 VOID_WORK_ORDERS = {"workorders.void_workorder"}
 # Charges and quotes (SPEC W5-W9), after-sales policies and returns (W8, W10), depot repairs: each
-# app's helper block below names its models and who may do what; ROLE_PERMISSIONS adds them.
-CHARGES_VIEW: set[str] = set()  # charges: what every member of staff may read
-CHARGES_PRICE: set[str] = set()  # charges: the service manager's (set prices before a quote, W6)
-CHARGES_QUOTE: set[str] = set()  # charges: whoever works requests (quote, record acceptance)
-CHARGES_FINANCE: set[str] = set()  # charges: finance
-AFTERCARE_VIEW: set[str] = set()  # policies, returns, depot repairs: what every member of staff may read
-AFTERCARE_WORK: set[str] = set()  # policies, returns, depot repairs: whoever works requests
-AFTERCARE_APPROVE: set[str] = set()  # returns and exchanges: the general manager's approval (W10)
+# app's sets below name its permissions by who holds them; ROLE_PERMISSIONS adds them to the roles.
+# charges: what every member of staff may read
+CHARGES_VIEW: set[str] = {"charges.view_quote", "charges.view_pricerule", "charges.view_misusefinding",
+                          "charges.view_thirdpartycost"}
+# charges: the service manager's (set prices before a quote, W6; price rules; costs held against us, W9)
+CHARGES_PRICE: set[str] = {"charges.price_quote", "charges.add_pricerule", "charges.change_pricerule",
+                           "charges.add_thirdpartycost"}
+# charges: whoever works requests (open the quote, record the acceptance, mark misuse)
+CHARGES_QUOTE: set[str] = {"charges.add_quote", "charges.change_quote", "charges.accept_quote",
+                           "charges.add_misusefinding"}
+CHARGES_FINANCE: set[str] = {"charges.add_thirdpartycost"}  # charges: finance
+# policies, returns, depot repairs: what every member of staff may read
+AFTERCARE_VIEW: set[str] = {"aftercare.view_policysetting", "aftercare.view_returnrequest", "aftercare.view_depotbatch"}
+# policies, returns, depot repairs: whoever works requests
+AFTERCARE_WORK: set[str] = AFTERCARE_VIEW | {"aftercare.add_returnrequest", "aftercare.add_depotbatch",
+                                             "aftercare.change_depotbatch"}
+# returns and exchanges: the general manager's approval (W10)
+AFTERCARE_APPROVE: set[str] = {"aftercare.approve_returnrequest", "aftercare.change_returnrequest"}
 STORE = INVENTORY + LOANER_UNITS + LOANS + TOOLKITS
 VIEW_RECORDS = (perms(RECORDS + SERVICE + STORE + WORK_ORDERS, "view") | perms(CALENDARS, "view")
                 | {"core.view_auditevent"} | CHARGES_VIEW | AFTERCARE_VIEW)
@@ -87,7 +97,7 @@ EDIT_SERVICE_RECORDS = perms(
 )
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
-    Role.ADMIN: perms(RECORDS + CALENDARS + TEMPLATES, "view", "add", "change")
+    Role.ADMIN: perms(RECORDS + CALENDARS + TEMPLATES + ["aftercare.policysetting"], "view", "add", "change")
     | {"core.view_auditevent", "accounts.view_user", "accounts.add_user", "accounts.change_user"}
     | perms(SERVICE + SERVICE_SETUP, "view", "add", "change") | WORK_REQUESTS | perms(STORE, "view"),
     Role.DESK: VIEW_RECORDS | EDIT_SERVICE_RECORDS | WORK_REQUESTS | DISPATCH | VOID_WORK_ORDERS,
@@ -107,6 +117,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | DISPATCH
     | VOID_WORK_ORDERS
     | CHARGES_PRICE
+    | perms(["aftercare.policysetting"], "change")
     | perms(["service.breach"], "change"),
     Role.DIRECTOR: VIEW_RECORDS | perms(["contracts.contract"], "change") | WORK_REQUESTS | PLAN_EMERGENCIES
     | DISPATCH | VOID_WORK_ORDERS
@@ -115,7 +126,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.PARTS: VIEW_RECORDS | perms(["catalogue.part", "catalogue.productmodel"], "add", "change")
     | perms(STORE, "add", "change"),
     Role.FINANCE: VIEW_RECORDS | perms(["contracts.contract"], "add", "change") | perms(["service.breach"], "change")
-    | CHARGES_FINANCE,
+    | CHARGES_FINANCE | perms(["toolkits.toolevent"], "change"),  # settles what holders owe for lost tools
     Role.GENERAL_MANAGER: VIEW_RECORDS | AFTERCARE_APPROVE,
     # Customers and dealers read what belongs to their own organisation only;
     # which rows that is, is decided in accounts.scoping.
@@ -125,7 +136,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
          "service.servicelevel"],
         "view",
     )
-    | {"service.confirm_servicerequest"},  # the solution of their own requests
+    | {"service.confirm_servicerequest"}  # the solution of their own requests
+    | {"charges.view_quote", "charges.change_quote", "charges.accept_quote"},  # quotes: answer their own
     Role.DEALER: perms(
         ["customers.customer", "customers.site", "customers.contact", "assets.asset",
          "catalogue.productmodel", "dealers.dealer", "service.servicerequest", "service.servicelevel"],

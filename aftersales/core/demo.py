@@ -23,7 +23,13 @@ from aftersales.accounts.services import user_create
 from aftersales.assets.choices import AssetStatus
 from aftersales.assets.models import Asset, Project, WarrantyCardTemplate
 from aftersales.calendars.services import calendars_seed
-from aftersales.catalogue.models import BomLine, Maker, Part, ProductCategory, ProductModel
+from aftersales.catalogue.models import (
+    BomLine,
+    Maker,
+    Part,
+    ProductCategory,
+    ProductModel,
+)
 from aftersales.contracts.choices import ContractKind
 from aftersales.contracts.models import Contract
 from aftersales.core.audit import audit_events_bulk
@@ -158,6 +164,12 @@ class _Builder:
         self.create_service_requests()
         self.create_emergency_plans()
         self.create_inventory()
+        self.create_stock_periods()
+        self.create_loaners()
+        self.create_toolkits()
+        self.create_aftercare()
+        self.create_work_orders()
+        self.create_charges()
 
     # People and organisations ------------------------------------------------------------
 
@@ -528,7 +540,12 @@ class _Builder:
         clocks, timeline), ending with a live queue: new, acknowledged, in progress, waiting,
         some late, plus resolved and closed ones with their history."""
         from aftersales.service import services
-        from aftersales.service.choices import Channel, RemoteMethod, RequestType, Severity
+        from aftersales.service.choices import (
+            Channel,
+            RemoteMethod,
+            RequestType,
+            Severity,
+        )
         from aftersales.service.models import ServiceLevel
 
         office = ServiceLevel.objects.filter(code="STD-5X8").first()
@@ -678,3 +695,38 @@ class _Builder:
                                       reference="TK-001")
             stock.stock_adjust(actor=keeper, part=returned.part, location=vans[0], counted=returned.quantity - 1,
                                reason="月度盘点")
+
+    def create_toolkits(self) -> None:
+        from aftersales.toolkits.demo import demo_toolkits
+
+        demo_toolkits(keeper=self.users["parts"], today=self.today,
+                      technicians=[self.users[u] for u in ("technician", "technician2", "technician3",
+                                                          "senior_engineer")])
+
+    def create_aftercare(self) -> None:
+        from aftersales.aftercare.demo import demo_aftercare
+
+        demo_aftercare(desk=self.users["desk"], gm=self.users["general_manager"], today=self.today)
+
+    def create_loaners(self) -> None:
+        from aftersales.loaners.demo import demo_loaners
+
+        demo_loaners(actor=self.users["parts"], lender=self.users["technician"], today=self.today)
+
+    def create_work_orders(self) -> None:
+        from aftersales.workorders.demo import demo_work_orders
+        from aftersales.workorders.demo_board import demo_board
+
+        demo_work_orders(desk=self.users["desk"], today=self.today,
+                         technicians=[self.users[u] for u in ("technician", "technician2", "technician3")])
+        demo_board(actor=self.users["desk"], today=self.today, count=3)  # tomorrow's plan; the rest still waits
+
+    def create_stock_periods(self) -> None:
+        from aftersales.inventory.demo_periods import demo_periods
+
+        demo_periods(actor=self.users["parts"], today=self.today)  # last month locked; a stocktake posted, one counting
+
+    def create_charges(self) -> None:
+        from aftersales.charges.demo import demo_charges
+
+        demo_charges(manager=self.users["service_manager"], finance=self.users["finance"], today=self.today)

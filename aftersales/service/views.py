@@ -27,6 +27,7 @@ from aftersales.core.errors import ServiceError
 from aftersales.core.uploads import CheckedFile, check_upload
 from aftersales.core.views import paginate, require_perm
 from aftersales.customers.models import Customer
+from aftersales.workorders.selectors import request_work_orders
 
 from . import emergency, notify, services
 from .choices import OPEN_STATES, RequestType, State, TimelineKind
@@ -379,6 +380,8 @@ def _request_page(request, sr: ServiceRequest, *, failed=None):
         "emergency_plan": emergency.plan_of(sr) if user.has_perm("service.view_emergencyplan") else None,
         "plan_stage": _plan_stage(sr),
         "failed": failed[1] if failed else None,
+        "work_orders": request_work_orders(actor=user, request=sr) if user.has_perm("workorders.view_workorder")
+        else [],
     }
     return render(request, "service/request.html", context)
 
