@@ -10,8 +10,10 @@ store, 9 branch stores, 40 technicians' vans) and the parts, and seeds each part
 January to November by COPY (not through the services: they would take hours): receipts into the
 central store, transfers to two branch stores and four vans (a part is kept where it is used),
 issues to work orders, returns of unused parts, defective parts returned, repaired and scrapped;
-every movement with its unit cost and value, the stock rows equal to the sum of the movements. Months January to September are then locked (their
-closing snapshot kept). It reports, first with 5% of the parts seeded and then with all of them:
+every movement with its unit cost and value and the monthly totals the services keep with it, the
+stock rows equal to the sum of the movements. Months January to September are then locked (their
+closing snapshot kept), and the kept monthly totals are checked against the movements once. It
+reports, first with 5% of the parts seeded and then with all of them:
 
 - stock on hand of one part in every store (the part page's query): median and p95, queries;
 - the stock list page ``GET /stock/`` (first page, a search, one store): median and p95, queries;
@@ -147,14 +149,29 @@ def part_history(w: World, part: int, cost: Decimal, count: int, actor: int) -> 
     return rows, stock
 
 
+def month_totals(rows: list[dict], totals: dict) -> None:
+    """What the movement services keep with each movement: per month, store, part, condition, kind
+    and side, the quantity and value moved (the reconciliation reads these)."""
+    from django.utils import timezone
+
+    for row in rows:
+        month = timezone.localtime(row["at"]).date().replace(day=1)
+        if row["from_location_id"] is not None:
+            key = (month, row["from_location_id"], row["part_id"], row["condition"], row["kind"], "out")
+            q, v = totals.get(key, (0, Decimal("0")))
+            totals[key] = (q + row["quantity"], v + row["value"])
+        if row["to_location_id"] is not None:
+            condition = "good" if row["kind"] == "repaired" else row["condition"]
+            key = (month, row["to_location_id"], row["part_id"], condition, row["kind"], "in")
+            q, v = totals.get(key, (0, Decimal("0")))
+            totals[key] = (q + row["quantity"], v + row["value"])
+
+
 def seed_parts(w: World, parts: list[tuple[int, Decimal]], per_part: int) -> int:
-    from django.db import transaction
-
-    from aftersales.inventory.models import StockBalance, StockMovement
-
-    movements, balances, total = [], [], 0
+    movements, balances, totals, total = [], [], {}, 0
     for part, cost in parts:
         rows, stock = part_history(w, part, cost, per_part, w.keeper.pk)
+        month_totals(rows, totals)
         movements += rows
         for (location, condition), quantity in stock.items():
             w.balance_id += 1
@@ -162,17 +179,33 @@ def seed_parts(w: World, parts: list[tuple[int, Decimal]], per_part: int) -> int
                              "quantity": quantity, "value": cost * quantity,
                              "minimum": 5 if condition == "good" and location == w.central else 0})
         if len(movements) >= 50 * BATCH:
-            total += _flush(movements, balances, StockMovement, StockBalance, transaction)
-            movements, balances = [], []
-    return total + _flush(movements, balances, StockMovement, StockBalance, transaction)
+            total += _flush(movements, balances, totals)
+            movements, balances, totals = [], [], {}
+    return total + _flush(movements, balances, totals)
 
 
-def _flush(movements, balances, StockMovement, StockBalance, transaction) -> int:
+def _flush(movements: list[dict], balances: list[dict], totals: dict) -> int:
+    from django.db import transaction
+
+    from aftersales.inventory.models import StockBalance, StockMonthTotal, StockMovement
+
     with transaction.atomic():
         insert(StockMovement, movements)
         insert(StockBalance, balances)
-        reset_sequences(StockMovement, StockBalance)
+        first = StockMonthTotal.objects.count() + 1
+        insert(StockMonthTotal, [{"id": first + n, "month": k[0], "location_id": k[1], "part_id": k[2],
+                                  "condition": k[3], "kind": k[4], "direction": k[5], "quantity": q, "value": v}
+                                 for n, (k, (q, v)) in enumerate(totals.items())])
+        reset_sequences(StockMovement, StockBalance, StockMonthTotal)
     return len(movements)
+
+
+def check_totals() -> None:
+    """The seeded monthly totals are what the movements sum to (as the services would have kept them)."""
+    from aftersales.inventory.reconciliation.figures import month_totals_from_movements, month_totals_kept
+
+    if month_totals_from_movements() != month_totals_kept():
+        raise SystemExit("the seeded monthly totals do not match the movements")
 
 
 def lock_months(w: World) -> float:
@@ -290,6 +323,7 @@ def main() -> int:
         first = world.parts[:max(1, int(len(world.parts) * FIRST_SHARE))]
         started = time.perf_counter()
         seeded = seed_parts(world, first, per_part)
+        check_totals()
         lock_s = lock_months(world)
         analyze()
         world.seeded = [p for p, _cost in first]

@@ -137,6 +137,8 @@ def _actions_for(request, loaner: Loaner, failed: tuple[Action, object] | None) 
             loan = current_loan(loaner)
             if action.name == "extend" and loan is not None:
                 initial["due_back"] = loan.due_back
+            if action.name == "lend" and request.GET.get("service_request"):  # from a work order's page
+                initial["service_request"] = request.GET["service_request"][:20]
             views.append(ActionView(action=action, url=url, form=action.form_class(
                 prefix=action.name, loaner=loaner, user=request.user, initial=initial)))
     return views

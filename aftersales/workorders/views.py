@@ -229,6 +229,17 @@ def visit_step_view(request, pk: int, step: str):
 # ---------------------------------------------------------------- the work order's page (staff)
 
 
+def _stand_ins(work_order: WorkOrder, user) -> list:
+    """Loaners of the same grade in store, for a job where the equipment is taken away or the fix target
+    is missed (SPEC D6): offered to those who may lend, while the work order is not over."""
+    from aftersales.loaners.selectors import loaners_to_stand_in
+
+    asset = work_order.request.asset
+    if asset is None or work_order.state == WorkOrderState.VOID or not user.has_perm("loaners.add_loan"):
+        return []
+    return list(loaners_to_stand_in(actor=user, product_model=asset.product_model)[:5])
+
+
 def _detail_page(request, work_order: WorkOrder, *, void_form=None, move_form=None, status: int = 200):
     user = request.user
     planned = work_order.state == WorkOrderState.PLANNED
@@ -242,6 +253,8 @@ def _detail_page(request, work_order: WorkOrder, *, void_form=None, move_form=No
         "move_form": (move_form or MoveForm(prefix="move")) if planned and services.is_dispatcher(user) else None,
         "delay_overdue": selectors.delay_overdue(WorkOrder.objects.filter(pk=work_order.pk)).exists(),
         "report_ready": report_refusal(work_order) is None,
+        "stand_ins": _stand_ins(work_order, user),
+        "repair_asset": work_order.request.asset,
     }
     return render(request, "workorders/detail.html", context, status=status)
 

@@ -304,3 +304,22 @@ def test_my_jobs_and_the_visit_screen_need_the_same_queries_for_more_rows(client
     with CaptureQueriesContext(connection) as five_visit:
         client.get(f"/work-orders/{first.pk}/visit/")
     assert len(five_visit) == len(one_visit)
+
+
+def test_the_work_order_offers_loaners_of_the_same_grade_and_the_lend_form_names_the_request(client, crew):
+    from aftersales.loaners.tests.factories import LoanerFactory
+
+    asset = AssetFactory()
+    request = ServiceRequestFactory(customer=asset.customer, site=asset.site, asset=asset)
+    work_order = WorkOrderFactory(actor=crew["desk"], request=request, technician=crew["tech"])
+    same_model = LoanerFactory(product_model=asset.product_model, code="BYJ-SAME")
+    LoanerFactory(product_model=asset.product_model, code="BYJ-LENT", state="lent")
+    client.force_login(crew["desk"])
+
+    page = client.get(f"/work-orders/{work_order.pk}/").content.decode()
+
+    assert 'id="stand-ins"' in page and "BYJ-SAME" in page and "BYJ-LENT" not in page  # in store only
+    link = f"/loaners/{same_model.pk}/?service_request={request.number}"
+    assert link in page
+    lend = client.get(link).content.decode()
+    assert f'value="{request.number}"' in lend and 'id="action-lend" open' in lend
