@@ -47,7 +47,7 @@ SERVICE = ["service.servicerequest", "service.servicelevel", "service.breach", "
 SERVICE_SETUP = ["service.servicelevel", "service.escalationrule"]
 # Spare-parts stock (SPEC §8): staff only. The stock rows change only through movements (their
 # services); the stock API is read-only.
-INVENTORY = ["inventory.stocklocation", "inventory.stockbalance", "inventory.stockmovement"]
+INVENTORY = ["inventory.stocklocation", "inventory.stockbalance", "inventory.stockmovement", "inventory.sparedispatch"]
 # The loaner pool (SPEC D6): company units lent to customers. The store keeps the units; whoever
 # works requests lends and takes back.
 LOANER_UNITS = ["loaners.loaner"]

@@ -341,3 +341,49 @@ class StocktakeLine(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ArchiveRefused("Stocktake lines are kept.")
+
+
+class SpareDispatch(models.Model):
+    """A spare sent from a store to a customer's site (SPEC P4, ``004``): it must leave within 24 hours
+    of the request and be at the site within 2 working days of leaving; late either way shows.
+    Leaving issues the part from the store (a movement referencing the dispatch)."""
+
+    part = models.ForeignKey("catalogue.Part", verbose_name=_("part"), on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"), default=1, validators=[MinValueValidator(1)])
+    from_location = models.ForeignKey(StockLocation, verbose_name=_("from"), on_delete=models.PROTECT,
+                                      related_name="dispatches")
+    site = models.ForeignKey("customers.Site", verbose_name=_("site"), on_delete=models.PROTECT, related_name="+")
+    work_order = models.ForeignKey("workorders.WorkOrder", verbose_name=_("work order"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="spare_dispatches")
+    note = models.TextField(_("notes"), blank=True)
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
+                                     on_delete=models.PROTECT, related_name="+")
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True)
+    carrier = models.CharField(_("carrier and tracking number"), max_length=100, blank=True)
+    movement = models.OneToOneField(StockMovement, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="dispatch", editable=False)
+    arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
+    received_by = models.CharField(_("received by"), max_length=50, blank=True)
+
+    customer_path = "site__customer"
+    internal_only = True
+
+    class Meta:
+        verbose_name = _("spare dispatch")
+        verbose_name_plural = _("spare dispatches")
+        ordering = ["-requested_at", "-id"]
+        constraints = [models.CheckConstraint(condition=models.Q(arrived_at__isnull=True) | models.Q(
+            left_at__isnull=False), name="spare_dispatch_arrives_after_leaving")]
+
+    def __str__(self) -> str:
+        return f"FH-{self.pk:06d} {self.part} × {self.quantity}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.work_order_id and self.site_id and self.work_order.request.customer_id != self.site.customer_id:
+            raise ValidationError({"work_order": _("The work order is another customer's than the site.")})
+
+    @property
+    def number(self) -> str:
+        return f"FH-{self.pk:06d}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_dispatch
 
 urlpatterns = [
     path("", views.stock_list_view, name="stock-list"),
@@ -14,4 +14,10 @@ urlpatterns = [
     path("reorder.csv", views.reorder_export_view, name="stock-reorder-export"),
     path("movements/new/<slug:kind>/", views.movement_create_view, name="stock-movement-create"),
     path("minimum/", views.minimum_set_view, name="stock-minimum"),
+    path("dispatches/", views_dispatch.dispatch_list_view, name="stock-dispatches"),
+    path("dispatches/new/", views_dispatch.dispatch_request_view, name="stock-dispatch-request"),
+    path("dispatches/<int:pk>/leave/", views_dispatch.dispatch_step_view, {"step": "leave"},
+         name="stock-dispatch-leave"),
+    path("dispatches/<int:pk>/arrive/", views_dispatch.dispatch_step_view, {"step": "arrive"},
+         name="stock-dispatch-arrive"),
 ]

@@ -45,3 +45,15 @@ class StockMovementFactory(factory.django.DjangoModelFactory):
     to_location = factory.SubFactory(StockLocationFactory)
     actor = factory.SubFactory(UserFactory, roles=[Role.PARTS])
     reference = "RK-001"
+
+
+def _spare_dispatch(org, w):
+    from django.utils import timezone
+
+    from aftersales.inventory.models import SpareDispatch
+
+    SpareDispatch.objects.create(id=org.pk, part_id=org.pk, quantity=1, from_location_id=org.pk, site_id=org.pk,
+                                 note="发货备注", requested_at=timezone.now(), requested_by=w.users["manager"])
+
+
+MATRIX_FACTORIES = {"inventory.sparedispatch": _spare_dispatch}
