@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -54,11 +53,3 @@ def depot_days(units: int, *, units_per_step: int, days_per_step: int) -> int:
     return math.ceil(units / units_per_step) * days_per_step
 
 
-def add_working_days(start: dt.date, days: int, is_working_day: Callable[[dt.date], bool]) -> dt.date:
-    """The ``days``-th working day after ``start`` (``start`` itself does not count)."""
-    current, left = start, days
-    while left > 0:
-        current += dt.timedelta(days=1)
-        if is_working_day(current):
-            left -= 1
-    return current

@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 
 from aftersales.core.audit import AuditAction, audit_event, diff, snapshot
 from aftersales.core.errors import ServiceError
+from aftersales.core.workcalendar import add_working_days
 
 from . import permissions
 from .choices import DEPOT_TRANSITIONS, DepotState, ReturnState
 from .models import DepotBatch, PolicySetting, ReturnRequest
-from .rules import add_working_days, depot_days
+from .rules import depot_days
 from .selectors import POLICY_ID, depot_calendar_day_checker, policy_get, return_checks
 
 POLICY_FIELDS = ["part_repair_threshold", "unit_repair_threshold", "return_days", "depot_units_per_step",

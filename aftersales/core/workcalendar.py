@@ -188,3 +188,13 @@ def _working_time(spec: CalendarSpec, lo: datetime, hi: datetime) -> timedelta:
                 total += max(overlap, timedelta())
         day += _ONE_DAY
     return total
+
+
+def add_working_days(start: date, days: int, is_working_day: Callable[[date], bool]) -> date:
+    """The ``days``-th working day after ``start`` (``start`` itself does not count)."""
+    current, left = start, days
+    while left > 0:
+        current += timedelta(days=1)
+        if is_working_day(current):
+            left -= 1
+    return current

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from aftersales.accounts.scoping import scope
 from aftersales.core.audit import AuditAction, audit_event, diff, snapshot
 from aftersales.core.errors import ServiceError
+from aftersales.core.workcalendar import add_working_days
 
 from .models import SpareDispatch
 
@@ -23,15 +24,6 @@ ARRIVE_WORKING_DAYS = 2
 
 
 # ---------------------------------------------------------------- when it is due
-
-
-def _working_days_after(start: dt.date, days: int, is_working_day) -> dt.date:
-    current, left = start, days
-    while left > 0:
-        current += dt.timedelta(days=1)
-        if is_working_day(current):
-            left -= 1
-    return current
 
 
 def leave_due(dispatch: SpareDispatch) -> dt.datetime:
@@ -46,7 +38,7 @@ def arrive_due(dispatch: SpareDispatch, is_working_day=None) -> dt.datetime | No
         from aftersales.calendars.selectors import working_day_checker
 
         is_working_day = working_day_checker()
-    last = _working_days_after(timezone.localtime(dispatch.left_at).date(), ARRIVE_WORKING_DAYS, is_working_day)
+    last = add_working_days(timezone.localtime(dispatch.left_at).date(), ARRIVE_WORKING_DAYS, is_working_day)
     return timezone.make_aware(dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min))
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from aftersales.calendars.selectors import calendar_spec
 from aftersales.core.audit import AuditAction, audit_event, diff, snapshot
 from aftersales.core.errors import ServiceError
+from aftersales.core.numbering import next_in_year
 from aftersales.core.services import record_archive
 
 from .choices import (
@@ -47,11 +48,7 @@ NUMBER_PREFIX = "BX"  # 报修
 
 def _next_number(year: int) -> int:
     """The next sequence number of ``year``: a locked counter row, so numbers never repeat or skip."""
-    RequestNumber.objects.bulk_create([RequestNumber(year=year, last=0)], ignore_conflicts=True)
-    counter = RequestNumber.objects.select_for_update().get(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return counter.last
+    return next_in_year(RequestNumber, year)
 
 
 def default_service_level() -> ServiceLevel:

@@ -23,12 +23,13 @@ from django.utils.translation import gettext as _
 
 from aftersales.core.audit import AuditAction, audit_event, diff, snapshot
 from aftersales.core.errors import ServiceError
+from aftersales.core.numbering import next_in_year
 from aftersales.core.uploads import CheckedFile
 from aftersales.service import services as requests
 from aftersales.service.choices import OPEN_STATES, State, TimelineKind
 from aftersales.service.models import ServiceRequest
 
-from .choices import DELAY_FORM_HOURS, Outcome, WorkOrderState
+from .choices import DELAY_FORM_HOURS, OPEN_WORK, Outcome, WorkOrderState
 from .models import (
     PhotoKind,
     Signature,
@@ -46,16 +47,6 @@ MAX_SIGNATURE_BYTES = 512 * 1024
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _next_number(year: int) -> int:
-    """The next number of ``year`` from a locked counter row: consecutive, and a creation that rolls
-    back gives its number back with it (the row's change rolls back too)."""
-    WorkOrderNumber.objects.bulk_create([WorkOrderNumber(year=year, last=0)], ignore_conflicts=True)
-    counter = WorkOrderNumber.objects.select_for_update().get(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return counter.last
 
 
 def _locked(work_order: WorkOrder) -> WorkOrder:
@@ -164,11 +155,23 @@ def _check_dispatch_rules(request: ServiceRequest, technician, briefing: str) ->
 # ---------------------------------------------------------------- dispatch
 
 
+def _require_waiting(request: ServiceRequest) -> None:
+    planned = WorkOrder.objects.filter(request=request, state__in=OPEN_WORK).select_related("technician").first()
+    if planned is not None:
+        raise ServiceError("already_planned", _("%(request)s is no longer waiting: work order %(number)s, "
+                                                "%(technician)s.") % {"request": request.number,
+                                                                      "number": planned.number,
+                                                                      "technician": planned.technician},
+                           field="request")
+
+
 @transaction.atomic
 def workorder_create(*, actor, request: ServiceRequest, technician, planned_start: dt.datetime,
                      planned_minutes: int = 120, team: Iterable = (), instructions: str = "",
-                     briefing: str = "", now: dt.datetime | None = None) -> WorkOrder:
-    """Dispatch (派工): a new work order for an open request, numbered in the year of its creation."""
+                     briefing: str = "", now: dt.datetime | None = None, only_if_waiting: bool = False) -> WorkOrder:
+    """Dispatch (派工): a new work order for an open request, numbered in the year of its creation.
+    ``only_if_waiting`` (the board's click on a waiting request): refused when the request already
+    has a work order under way, so two dispatchers clicking the same row send one technician."""
     _require_dispatcher(actor)
     request = ServiceRequest.objects.select_for_update(of=("self",)).select_related(
         "customer", "asset__project__project_manager").get(pk=request.pk)
@@ -177,6 +180,8 @@ def workorder_create(*, actor, request: ServiceRequest, technician, planned_star
                                             "that is not open.") % {"number": request.number,
                                                                     "state": request.get_state_display()},
                            field="request")
+    if only_if_waiting:
+        _require_waiting(request)
     _check_technician(technician)
     _check_planned(planned_start, planned_minutes)
     team = [member for member in team if member.pk != technician.pk]
@@ -184,7 +189,7 @@ def workorder_create(*, actor, request: ServiceRequest, technician, planned_star
         _check_technician(member, "team")
     _check_dispatch_rules(request, technician, briefing)
     year = timezone.localtime(now or timezone.now()).year
-    sequence = _next_number(year)
+    sequence = next_in_year(WorkOrderNumber, year)
     work_order = WorkOrder(number=f"{NUMBER_PREFIX}{year}-{sequence:06d}", year=year, sequence=sequence,
                            request=request, technician=technician, planned_start=planned_start,
                            planned_minutes=planned_minutes, instructions=instructions.strip(),

@@ -269,21 +269,6 @@ class PlanForm(_DispatchForm):
 
 
 @transaction.atomic
-def dispatch_waiting(*, actor, request: ServiceRequest, **fields) -> WorkOrder:
-    """The assign click: services.workorder_create for a request still waiting. The request row is
-    locked first, so two dispatchers clicking the same row at once send one technician, not two
-    (the second is told who went); a further visit is planned from the work order's own page."""
-    locked = ServiceRequest.objects.select_for_update().get(pk=request.pk)
-    planned = WorkOrder.objects.filter(request=locked, state__in=OPEN_WORK).select_related("technician").first()
-    if planned is not None:
-        raise ServiceError("already_planned", _("%(request)s is no longer waiting: work order %(number)s, "
-                                                "%(technician)s.") % {"request": locked.number,
-                                                                      "number": planned.number,
-                                                                      "technician": planned.technician},
-                           field="request")
-    return services.workorder_create(actor=actor, request=locked, **fields)
-
-
 def _return_day(request) -> dt.date:
     return board_day(request.POST.get("day"))
 
@@ -310,8 +295,8 @@ def board_assign_view(request, pk: int):
         return redirect(_board_url(day))
     data = form.cleaned_data
     try:
-        work_order = dispatch_waiting(
-            actor=request.user, request=service_request, technician=data["technician"],
+        work_order = services.workorder_create(
+            actor=request.user, request=service_request, only_if_waiting=True, technician=data["technician"],
             planned_start=data["planned_start"], planned_minutes=data["planned_minutes"] or 120,
             instructions=data["instructions"], briefing=data["briefing"])
     except ServiceError as exc:

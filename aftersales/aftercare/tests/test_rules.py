@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from aftersales.aftercare.rules import add_working_days, depot_days, return_conditions
+from aftersales.aftercare.rules import depot_days, return_conditions
+from aftersales.core.workcalendar import add_working_days
 
 
 def _checks(**kw):

@@ -281,7 +281,6 @@ def test_two_dispatchers_clicking_the_same_waiting_request_at_once_send_one_tech
 
     from aftersales.accounts.tests.factories import UserFactory
     from aftersales.core.errors import ServiceError
-    from aftersales.workorders.views_board import dispatch_waiting
 
     desks = [UserFactory(roles=[Role.DESK]) for _i in range(4)]
     technicians = [UserFactory(roles=[Role.TECHNICIAN]) for _i in range(4)]
@@ -292,7 +291,7 @@ def test_two_dispatchers_clicking_the_same_waiting_request_at_once_send_one_tech
     def click(i: int) -> None:
         try:
             start.wait()
-            dispatch_waiting(actor=desks[i], request=request, technician=technicians[i],
+            services.workorder_create(only_if_waiting=True, actor=desks[i], request=request, technician=technicians[i],
                              planned_start=timezone.now() + dt.timedelta(hours=2))
             outcomes.append("sent")
         except ServiceError as exc:
