@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.core.audit import AuditAction, audit_event, diff, snapshot
 from aftersales.core.errors import ServiceError
+from aftersales.core.uploads import signature_png
 from aftersales.service import services as requests
 from aftersales.service.choices import TimelineKind
 from aftersales.service.models import Breach, ServiceRequest
@@ -269,7 +270,6 @@ def quote_accept(*, actor, quote: Quote, signer_name: str = "", signature: str |
                  at: dt.datetime | None = None) -> Quote:
     """The customer accepts the quote before chargeable work: signed on site (a PNG drawn on the
     screen with the signer's name, recorded by staff) or through the portal (a customer user)."""
-    from aftersales.workorders.services import _signature_png
 
     quote = _locked_quote(quote)
     via = _require_answerer(actor, quote)
@@ -283,7 +283,7 @@ def quote_accept(*, actor, quote: Quote, signer_name: str = "", signature: str |
             raise ServiceError("signer_name", _("Give the signer's name."), field="signer_name")
         if not signature:
             raise ServiceError("signature", _("The customer signs to accept the quote."), field="signature")
-        png = _signature_png(signature)
+        png = signature_png(signature)
         quote.signature.save("accept.png", ContentFile(png), save=False)
         quote.signer_name = signer_name.strip()[:50]
     else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
 import zipfile
 from dataclasses import dataclass
@@ -13,6 +15,7 @@ from .errors import ServiceError
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
+MAX_SIGNATURE_BYTES = 512 * 1024
 
 # extension -> (content type, test on the first bytes)
 KINDS = {
@@ -91,3 +94,34 @@ def _reencode_image(content: bytes, extension: str) -> bytes:
         raise _refuse("image_too_large", _("The image has too many pixels.")) from exc
     except OSError as exc:
         raise _refuse("file_content", _("The image cannot be read.")) from exc
+
+
+def signature_png(data: str | bytes) -> bytes:
+    """The PNG bytes of a signature drawn on the screen (a data: URL or bytes), checked to be a real,
+    non-empty image."""
+    if isinstance(data, str):
+        text = data.strip()
+        if text.startswith("data:"):
+            head, _sep, text = text.partition(",")
+            if head != "data:image/png;base64":
+                raise ServiceError("signature", _("The signature must be a PNG image."), field="image")
+        try:
+            data = base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ServiceError("signature", _("The signature could not be read."), field="image") from exc
+    if not data or len(data) > MAX_SIGNATURE_BYTES or not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise ServiceError("signature", _("The signature must be a PNG image of at most 512 KB."), field="image")
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            if image.width < 50 or image.height < 20 or image.width * image.height > 4_000_000:
+                raise ServiceError("signature", _("The signature image has an odd size."), field="image")
+            extrema = image.convert("L").getextrema()
+            alpha = image.getchannel("A").getextrema() if "A" in image.getbands() else (255, 255)
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ServiceError("signature", _("The signature could not be read."), field="image") from exc
+    if extrema[0] == extrema[1] and (alpha[0] == alpha[1]):
+        raise ServiceError("signature_empty", _("The signature is empty: sign in the box."), field="image")
+    return data

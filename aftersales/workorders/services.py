@@ -9,10 +9,7 @@ checks. Every step locks the work order row, writes its audit row and the reques
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import io
 from typing import Any, Iterable
 
 from django.core.exceptions import PermissionDenied
@@ -24,7 +21,7 @@ from django.utils.translation import gettext as _
 from aftersales.core.audit import AuditAction, audit_event, diff, snapshot
 from aftersales.core.errors import ServiceError
 from aftersales.core.numbering import next_in_year
-from aftersales.core.uploads import CheckedFile
+from aftersales.core.uploads import CheckedFile, signature_png
 from aftersales.service import services as requests
 from aftersales.service.choices import OPEN_STATES, State, TimelineKind
 from aftersales.service.models import ServiceRequest
@@ -43,7 +40,6 @@ from .models import (
 NUMBER_PREFIX = "PG"  # 派工
 DISPATCH_PERMISSION = "workorders.add_workorder"
 VOID_PERMISSION = "workorders.void_workorder"
-MAX_SIGNATURE_BYTES = 512 * 1024
 
 
 # ---------------------------------------------------------------- helpers
@@ -368,37 +364,6 @@ def workorder_add_photo(*, work_order: WorkOrder, actor, checked: CheckedFile, k
     return photo
 
 
-def _signature_png(data: str | bytes) -> bytes:
-    """The PNG bytes of a signature drawn on the screen (a data: URL or bytes), checked to be a real,
-    non-empty image."""
-    if isinstance(data, str):
-        text = data.strip()
-        if text.startswith("data:"):
-            head, _sep, text = text.partition(",")
-            if head != "data:image/png;base64":
-                raise ServiceError("signature", _("The signature must be a PNG image."), field="image")
-        try:
-            data = base64.b64decode(text, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise ServiceError("signature", _("The signature could not be read."), field="image") from exc
-    if not data or len(data) > MAX_SIGNATURE_BYTES or not data.startswith(b"\x89PNG\r\n\x1a\n"):
-        raise ServiceError("signature", _("The signature must be a PNG image of at most 512 KB."), field="image")
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            if image.width < 50 or image.height < 20 or image.width * image.height > 4_000_000:
-                raise ServiceError("signature", _("The signature image has an odd size."), field="image")
-            extrema = image.convert("L").getextrema()
-            alpha = image.getchannel("A").getextrema() if "A" in image.getbands() else (255, 255)
-    except (UnidentifiedImageError, OSError) as exc:
-        raise ServiceError("signature", _("The signature could not be read."), field="image") from exc
-    if extrema[0] == extrema[1] and (alpha[0] == alpha[1]):
-        raise ServiceError("signature_empty", _("The signature is empty: sign in the box."), field="image")
-    return data
-
-
 @transaction.atomic
 def workorder_sign(*, work_order: WorkOrder, actor, role: str, image: str | bytes, signer_name: str,
                    comment: str = "", at: dt.datetime | None = None) -> Signature:
@@ -410,7 +375,7 @@ def workorder_sign(*, work_order: WorkOrder, actor, role: str, image: str | byte
         raise ServiceError("role", _("Unknown signer."), field="role")
     if not (signer_name or "").strip():
         raise ServiceError("signer_name", _("Give the signer's name."), field="signer_name")
-    png = _signature_png(image)
+    png = signature_png(image)
     if work_order.signatures.filter(role=role).exists():
         raise ServiceError("signed", _("This side has already signed the work order."), field="role")
     signature = Signature(work_order=work_order, role=role, signer_name=signer_name.strip()[:50],
