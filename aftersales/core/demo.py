@@ -651,6 +651,7 @@ class _Builder:
         """A central store, two branch stores and a van per technician; every catalogue part received,
         spread to the branches and vans, issued to requests, swapped parts returned defective, some
         repaired, one scrapped; minimum levels set so that the reorder list has lines (SPEC §8)."""
+        from aftersales.inventory import posting
         from aftersales.inventory import services as stock
         from aftersales.inventory.choices import Condition, LocationKind, MovementKind
         from aftersales.inventory.models import StockLocation
@@ -669,7 +670,7 @@ class _Builder:
             for p in self.rng.sample(parts, 8 if place.kind == LocationKind.BRANCH else 4):
                 rows.append({"kind": MovementKind.TRANSFER, "part": p, "quantity": 2 if n < 2 else 1,
                              "from_location": central, "to_location": place, "reference": f"DB-{n + 1:03d}"})
-        stock.movements_post(actor=keeper, rows=rows)
+        posting.movements_post(actor=keeper, rows=rows)
         for p in parts[::3]:
             stock.stock_minimum_set(actor=keeper, part=p, location=central, minimum=self.rng.randint(10, 35))
         for place in branches:

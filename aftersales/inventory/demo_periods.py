@@ -16,7 +16,7 @@ from django.db import transaction
 
 from aftersales.catalogue.models import Part
 
-from . import services, stocktake
+from . import posting, stocktake
 from .choices import Condition, LocationKind, MovementKind
 from .models import StockLocation, StockPeriod
 from .reconciliation import month_start, previous_month, stock_period_lock
@@ -57,7 +57,7 @@ def demo_periods(*, actor, today: dt.date) -> dict[str, object]:
                      "reference": f"BX-{last_month.year}-{8000 + n}", "at": _at(last_month, 20 + n, 9)})
     rows.append({"kind": MovementKind.DEFECTIVE_RETURN, "part": parts[0], "quantity": 1, "to_location": branch,
                  "reference": f"BX-{last_month.year}-8000", "reason": "现场换下的坏件", "at": _at(last_month, 20, 16)})
-    services.movements_post(actor=actor, rows=rows)
+    posting.movements_post(actor=actor, rows=rows)
     period = stock_period_lock(actor=actor, month=last_month)
 
     counted = stocktake.stocktake_start(actor=actor, location=branch, note="月度盘点")

@@ -1,341 +1,23 @@
-"""Writes of stock: one service per kind of movement, and a batch of movements, all or nothing.
-
-Every movement locks the stock rows it changes (``select_for_update``, one by one in the order
-part id, location id, condition, so two movements never wait on each other in a circle), creates
-a missing row under the same discipline (``get_or_create`` inside a savepoint: a concurrent
-insert of the same row fails alone and is read, locked, instead), refuses to take stock below
-zero, saves the rows with ``update_fields``, records the movement and its audit row in the same
-transaction. The database refuses a negative quantity too (a check constraint).
-
-Before any row lock, a posting holds the locked months still (reconciliation.months_hold, shared:
-postings never wait on each other for it) and refuses a movement dated in a locked month; then it
-holds its stores (stores_hold, shared too) and refuses one archived meanwhile: archiving a store
-waits for the postings in progress, and refuses while the store holds stock
-(location_archive_check).
-
-Values (moving weighted average, 移动加权平均). Each stock row keeps its value. Stock that comes
-from outside the stores (receipt, return unused, defective return, a count higher than the stock)
-comes in at the unit cost given, else the part's unit cost, else 0: value = quantity × unit cost,
-rounded half up to 0.01. Stock taken from a row takes value at that row's average: quantity ×
-value ÷ on hand, rounded half up to 0.01, and the last units out take the row's whole remaining
-value, so a row without stock has no value left. A transfer or a repair carries the value taken
-to the other row. Every movement stores its unit cost (4 places; for stock taken out, value ÷
-quantity) and its value (2 places): a row's value is exactly the sum of the values of its
-movements, in minus out.
-"""
+"""Writes of stock: one service per kind of movement (each posts through inventory.posting, which
+locks, checks and values every movement), counts replacing the stock, minimum levels, and the check
+before a store is archived."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Iterable
+from decimal import Decimal
 
-from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from aftersales.catalogue.models import Part
-from aftersales.core.audit import AuditAction, audit_event, diff, snapshot
-from aftersales.core.errors import ServiceError, validation_messages
+from aftersales.core.audit import AuditAction, audit_event
+from aftersales.core.errors import ServiceError
 
 from . import reconciliation
-from .choices import ANY, MOVEMENT_SIDES, Condition, Direction, MovementKind
+from .choices import Condition, MovementKind
 from .models import StockBalance, StockLocation, StockMovement
-
-Key = tuple[int, int, str]  # (part id, location id, condition): the lock order
-CENT = Decimal("0.01")
-UNIT = Decimal("0.0001")
-MAX_UNIT_COST = Decimal("999999999999.9999")
-MAX_VALUE = Decimal("99999999999999.99")  # 16 digits, 2 places: the value columns
-
-
-@dataclass
-class _Planned:
-    movement: StockMovement
-    effects: list[tuple[Key, int]] = field(default_factory=list)  # (balance key, change of quantity)
-    unit_cost: Decimal | None = None  # of stock coming from outside (None: stock taken from a row)
-
-
-# ---------------------------------------------------------------- values
-
-
-def money(amount: Decimal) -> Decimal:
-    """Rounded half up to 0.01: the one rounding of every value."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def value_taken(balance: StockBalance, quantity: int) -> Decimal:
-    """The value ``quantity`` units take from ``balance``: at its average cost; the last units out
-    take all that is left."""
-    if quantity >= balance.quantity:
-        return balance.value
-    return money(balance.value * quantity / balance.quantity)
-
-
-def _check_unit_cost(unit_cost: Any) -> Decimal | None:
-    if unit_cost is None or unit_cost == "":
-        return None
-    if isinstance(unit_cost, bool) or not isinstance(unit_cost, (int, Decimal, str)):
-        raise _refuse("invalid_unit_cost", _("Give the unit cost as a number of at most 4 decimal places, "
-                                             "0 or more."), "unit_cost")
-    try:
-        cost = Decimal(str(unit_cost).strip())
-    except InvalidOperation:
-        cost = None
-    if cost is None or not cost.is_finite() or cost < 0 or cost > MAX_UNIT_COST or cost != cost.quantize(UNIT):
-        raise _refuse("invalid_unit_cost", _("Give the unit cost as a number of at most 4 decimal places, "
-                                             "0 or more."), "unit_cost")
-    return cost.quantize(UNIT)
-
-
-# ---------------------------------------------------------------- checks
-
-
-def _refuse(code: str, message: str, field_name: str | None = None) -> ServiceError:
-    return ServiceError(code, message, field=field_name)
-
-
-def _check_quantity(quantity: Any) -> int:
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-        raise _refuse("invalid_quantity", _("Give a whole number of at least 1."), "quantity")
-    return quantity
-
-
-def _check_live(obj, field_name: str) -> None:
-    if obj is not None and obj.archived_at is not None:
-        raise _refuse("archived", _("%(record)s is archived; restore it first.") % {"record": obj}, field_name)
-
-
-def _sides(kind: str, from_location, to_location, condition: str) -> tuple[str | None, str | None]:
-    """The condition taken from ``from_location`` and put into ``to_location``, checking that the kind
-    has the locations it needs and no other."""
-    if kind not in MovementKind.values:
-        raise _refuse("invalid_kind", _("Unknown kind of movement."), "kind")
-    if condition not in Condition.values:
-        raise _refuse("invalid_condition", _("Unknown condition."), "condition")
-    taken, given = MOVEMENT_SIDES[kind]
-    if kind == MovementKind.ADJUSTMENT:
-        if (from_location is None) == (to_location is None):
-            raise _refuse("locations", _("An adjustment names one location: from (count lower) or to (count "
-                                         "higher)."), "from_location")
-        return (condition if from_location else None), (condition if to_location else None)
-    taken = condition if taken == ANY else taken
-    given = condition if given == ANY else given
-    if kind == MovementKind.REPAIRED:
-        if from_location is None or from_location != to_location:
-            raise _refuse("locations", _("A repair names one location, the store that keeps the part."),
-                          "from_location")
-        return taken, given
-    if (taken is None) != (from_location is None):
-        raise _refuse("locations", _("This kind of movement needs a location to take from.") if taken
-                      else _("This kind of movement takes from no location."), "from_location")
-    if (given is None) != (to_location is None):
-        raise _refuse("locations", _("This kind of movement needs a location to put into.") if given
-                      else _("This kind of movement puts into no location."), "to_location")
-    if from_location is not None and from_location == to_location:
-        raise _refuse("locations", _("A transfer goes to another location."), "to_location")
-    return taken, given
-
-
-def _check_open(at: dt.datetime, closed: dt.datetime | None) -> None:
-    """A movement dated in a locked month (or before it) is refused: corrections are new movements
-    in an open month."""
-    if closed is not None and at < closed:
-        last = reconciliation.month_of(closed - dt.timedelta(microseconds=1))
-        raise _refuse("month_locked", _(
-            "The months up to %(last)s are reconciled and locked: no movement can be dated %(at)s. Post the "
-            "correction as a new movement dated in an open month (%(open)s or later)."
-        ) % {"last": f"{last:%Y-%m}", "at": f"{timezone.localtime(at):%Y-%m-%d %H:%M}",
-             "open": f"{reconciliation.month_of(closed):%Y-%m}"}, "at")
-
-
-def _plan(*, actor, kind: str, part: Part, quantity: Any, from_location: StockLocation | None = None,
-          to_location: StockLocation | None = None, condition: str = Condition.GOOD, serial_number: str = "",
-          reference: str = "", reason: str = "", at: dt.datetime | None = None, unit_cost: Any = None,
-          closed: dt.datetime | None = None) -> _Planned:
-    quantity = _check_quantity(quantity)
-    if part is None:
-        raise _refuse("required", _("Give the part."), "part")
-    _check_live(part, "part")
-    _check_live(from_location, "from_location")
-    _check_live(to_location, "to_location")
-    taken, given = _sides(kind, from_location, to_location, condition)
-    cost = _check_unit_cost(unit_cost)
-    if cost is not None and taken is not None:
-        raise _refuse("unit_cost_not_given", _("Stock taken from a store goes at the store's average cost: give a "
-                                               "unit cost only for stock that comes in from outside."), "unit_cost")
-    if at is not None and (not isinstance(at, dt.datetime) or timezone.is_naive(at)):
-        raise _refuse("invalid_at", _("Give the date and time of the movement with its time zone."), "at")
-    at = at or timezone.now()
-    _check_open(at, closed)
-    serial_number = (serial_number or "").strip()
-    if serial_number and quantity != 1:
-        raise _refuse("serial_quantity", _("A serial-numbered part moves one at a time."), "quantity")
-    if kind == MovementKind.ISSUE and not (reference or "").strip():
-        raise _refuse("reference_required", _("Name the work order or service request the part is issued to."),
-                      "reference")
-    if kind in (MovementKind.SCRAP, MovementKind.ADJUSTMENT) and not (reason or "").strip():
-        raise _refuse("reason_required", _("Give the reason."), "reason")
-    movement = StockMovement(kind=kind, part=part, quantity=quantity, from_location=from_location,
-                             to_location=to_location, condition=taken or given, serial_number=serial_number,
-                             reference=reference or "", reason=reason or "", actor=actor, at=at)
-    try:
-        movement.full_clean()
-    except ValidationError as exc:
-        raise ServiceError("invalid", "; ".join(m for ms in validation_messages(exc).values() for m in ms)) from exc
-    planned = _Planned(movement)
-    if taken is None:
-        planned.unit_cost = cost if cost is not None else (part.unit_cost or Decimal(0)).quantize(UNIT)
-    if taken is not None:
-        planned.effects.append(((part.pk, from_location.pk, taken), -quantity))
-    if given is not None:
-        planned.effects.append(((part.pk, to_location.pk, given), quantity))
-    return planned
-
-
-# ---------------------------------------------------------------- locks
-
-
-def balances_lock(keys: Iterable[Key]) -> dict[Key, StockBalance]:
-    """The stock rows of ``keys``, locked one by one in key order; a missing row is created (at 0)."""
-    locked = {}
-    for part_id, location_id, condition in sorted(set(keys)):
-        balance, _created = StockBalance.objects.select_for_update().get_or_create(
-            part_id=part_id, location_id=location_id, condition=condition)
-        locked[(part_id, location_id, condition)] = balance
-    return locked
-
-
-def _short(balance: StockBalance, asked: int) -> ServiceError:
-    return ServiceError("insufficient_stock", _(
-        "Not enough stock: %(part)s (%(condition)s) at %(location)s has %(on_hand)s on hand, %(asked)s asked."
-    ) % {"part": balance.part, "condition": balance.get_condition_display(), "location": balance.location,
-         "on_hand": balance.quantity, "asked": asked}, field="quantity",
-        params={"on_hand": balance.quantity, "asked": asked})
-
-
-def _apply(planned: _Planned, locked: dict[Key, StockBalance]) -> None:
-    """Apply one movement to the locked rows, or refuse it and change nothing; the movement gets
-    its unit cost and value."""
-    for key, change in planned.effects:
-        balance = locked[key]
-        if balance.quantity + change < 0:
-            raise _short(balance, -change)
-    movement = planned.movement
-    if planned.unit_cost is None:  # taken from a row (the first effect): at that row's average
-        value = value_taken(locked[planned.effects[0][0]], movement.quantity)
-        movement.unit_cost = (value / movement.quantity).quantize(UNIT, rounding=ROUND_HALF_UP)
-    else:
-        value = money(planned.unit_cost * movement.quantity)
-        movement.unit_cost = planned.unit_cost
-    movement.value = value
-    if value > MAX_VALUE or any(locked[key].value + value > MAX_VALUE for key, change in planned.effects
-                                if change > 0):
-        raise _refuse("value_too_large", _("The value of this stock would be too large to keep: check the unit "
-                                           "cost and the quantity."), "unit_cost")
-    for key, change in planned.effects:
-        locked[key].quantity += change
-        locked[key].value += value if change > 0 else -value
-
-
-def stores_hold(location_ids: Iterable[int]) -> None:
-    """Hold the stores still (PostgreSQL: FOR KEY SHARE, in id order, before any stock row lock):
-    postings do not wait on each other for it, an archive (FOR UPDATE) waits for them and they for
-    it. A store found archived is refused."""
-    ids = sorted(set(location_ids))
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f'SELECT "id", "archived_at" FROM "{StockLocation._meta.db_table}" WHERE "id" = ANY(%s) '
-                           'ORDER BY "id" FOR KEY SHARE', [ids])
-            rows = cursor.fetchall()
-    else:  # SQLite: one writer at a time
-        rows = list(StockLocation.objects.filter(pk__in=ids).values_list("pk", "archived_at"))
-    archived = [pk for pk, archived_at in rows if archived_at is not None]
-    if archived:
-        _check_live(StockLocation.objects.get(pk=archived[0]), "location")
-
-
-def _stores_of(plans: list[_Planned]) -> set[int]:
-    return {key[1] for p in plans for key, _change in p.effects}
-
-
-def _month_totals(plans: list[_Planned]) -> None:
-    """Add the movements to their month's totals (reconciliation.month_totals_add), per stock row,
-    kind and side: the rows are locked, so the totals of a row change one posting at a time."""
-    deltas: dict[tuple, tuple[int, Decimal]] = {}
-    for planned in plans:
-        movement = planned.movement
-        month = reconciliation.month_of(movement.at)
-        for (part_id, location_id, condition), change in planned.effects:
-            direction = Direction.IN if change > 0 else Direction.OUT
-            key = (month, location_id, part_id, condition, movement.kind, direction)
-            quantity, value = deltas.get(key, (0, Decimal("0.00")))
-            deltas[key] = (quantity + movement.quantity, value + movement.value)
-    reconciliation.month_totals_add(deltas)
-
-
-def _save(plans: list[_Planned], locked: dict[Key, StockBalance], actor) -> list[StockMovement]:
-    for balance in locked.values():
-        balance.save(update_fields=["quantity", "value", "updated_at"])
-    _month_totals(plans)
-    movements = []
-    for planned in plans:
-        planned.movement.save()
-        audit_event(planned.movement, action=AuditAction.CREATE, actor=actor,
-                    changes=diff({}, snapshot(planned.movement)))
-        movements.append(planned.movement)
-    return movements
-
-
-# ---------------------------------------------------------------- posting
-
-
-@transaction.atomic
-def movement_post(*, actor, kind: str, part: Part, quantity: int, **details: Any) -> StockMovement:
-    """Post one movement of any kind (the kind services below name their own arguments);
-    ``unit_cost``: of stock that comes in from outside (else the part's unit cost)."""
-    reconciliation.months_hold()
-    planned = _plan(actor=actor, kind=kind, part=part, quantity=quantity, closed=reconciliation.closed_until(),
-                    **details)
-    stores_hold(_stores_of([planned]))
-    locked = balances_lock(key for key, _change in planned.effects)
-    _apply(planned, locked)
-    return _save([planned], locked, actor)[0]
-
-
-@transaction.atomic
-def movements_post(*, actor, rows: list[dict[str, Any]]) -> list[StockMovement]:
-    """Post a batch of movements (each a dict of movement_post's arguments), all or nothing. Every row
-    that is refused is named: ServiceError("rows_refused") with ``params["rows"]`` = {index: {field:
-    [message]}}; nothing is saved."""
-    if not rows:
-        raise ServiceError("empty", _("Give at least one movement."))
-    reconciliation.months_hold()
-    closed = reconciliation.closed_until()
-    plans: list[_Planned | None] = []
-    errors: dict[int, dict[str, list[str]]] = {}
-    for index, row in enumerate(rows):
-        try:
-            plans.append(_plan(actor=actor, closed=closed, **row))
-        except ServiceError as exc:
-            plans.append(None)
-            errors[index] = exc.as_dict()
-    if not errors:
-        stores_hold(_stores_of([p for p in plans if p]))
-    locked = balances_lock(key for p in plans if p for key, _change in p.effects) if not errors else {}
-    for index, planned in enumerate(plans):
-        if planned is None or errors:
-            continue
-        try:
-            _apply(planned, locked)
-        except ServiceError as exc:
-            errors[index] = exc.as_dict()
-    if errors:
-        raise ServiceError("rows_refused", _("%(count)s of %(total)s movements are refused; none was posted.")
-                           % {"count": len(errors), "total": len(rows)}, params={"rows": errors})
-    return _save([p for p in plans if p], locked, actor)
+from .posting import balances_lock, check_live, movement_post, refuse, stores_hold
 
 
 def stock_receive(*, actor, part: Part, location: StockLocation, quantity: int, reference: str = "",
@@ -400,7 +82,7 @@ def stock_adjust(*, actor, part: Part, location: StockLocation, counted: int, re
     """盘点调整: the stock counted replaces the stock on hand; the difference is the movement (None
     when the count agrees)."""
     if isinstance(counted, bool) or not isinstance(counted, int) or counted < 0:
-        raise _refuse("invalid_quantity", _("Give a whole number of at least 0."), "counted")
+        raise refuse("invalid_quantity", _("Give a whole number of at least 0."), "counted")
     with transaction.atomic():
         reconciliation.months_hold()  # before the row locks, as every posting
         stores_hold([location.pk])
@@ -417,9 +99,9 @@ def stock_adjust(*, actor, part: Part, location: StockLocation, counted: int, re
 def stock_minimum_set(*, actor, part: Part, location: StockLocation, minimum: int) -> StockBalance:
     """最低库存: the store's original quantity of a part (SPEC P1), restored by the reorder list."""
     if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 0:
-        raise _refuse("invalid_quantity", _("Give a whole number of at least 0."), "minimum")
-    _check_live(part, "part")
-    _check_live(location, "location")
+        raise refuse("invalid_quantity", _("Give a whole number of at least 0."), "minimum")
+    check_live(part, "part")
+    check_live(location, "location")
     balance = balances_lock([(part.pk, location.pk, Condition.GOOD)])[(part.pk, location.pk, Condition.GOOD)]
     if balance.minimum != minimum:
         audit_event(balance, action=AuditAction.UPDATE, actor=actor, changes={"minimum": [balance.minimum, minimum]})

@@ -30,7 +30,7 @@ from aftersales.core.audit import AuditAction, audit_event, diff, snapshot
 from aftersales.core.errors import ServiceError
 from aftersales.transfer.workbook import read_rows, read_upload
 
-from . import reconciliation, services
+from . import posting, reconciliation
 from .choices import Condition, MovementKind, StocktakeState
 from .models import StockBalance, StockLocation, StockMovement, Stocktake, StocktakeLine
 
@@ -191,7 +191,7 @@ def stocktake_post(*, actor, stocktake: Stocktake, reason: str) -> list[StockMov
     movements = []
     if rows:
         try:
-            movements = services.movements_post(actor=actor, rows=rows)
+            movements = posting.movements_post(actor=actor, rows=rows)
         except ServiceError as exc:
             raise _refused(exc, lines) from exc
     for line, movement in zip(lines, movements):

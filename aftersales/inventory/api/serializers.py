@@ -7,7 +7,7 @@ from rest_framework import serializers
 from aftersales.core.api import RECORD_READONLY, RecordSerializer
 from aftersales.core.strict import StrictModelSerializer
 
-from .. import services
+from .. import posting
 from ..choices import Condition
 from ..models import StockBalance, StockLocation, StockMovement
 
@@ -66,7 +66,7 @@ class StockMovementSerializer(RecordSerializer):
         extra_kwargs = {"at": {"required": False}}
 
     def create(self, validated_data):
-        return services.movement_post(actor=self.context["request"].user, **validated_data)
+        return posting.movement_post(actor=self.context["request"].user, **validated_data)
 
     def update(self, instance, validated_data):  # pragma: no cover - movements are never changed
         raise NotImplementedError

@@ -15,7 +15,7 @@ from aftersales.core.api import IdLookup, RecordViewSet
 from aftersales.core.errors import ServiceError
 from aftersales.core.strict import StrictIntegerField, StrictPrimaryKeyRelatedField
 
-from .. import selectors, services
+from .. import posting, selectors, services
 from ..filters import StockFilter, StockLocationFilter, StockMovementFilter
 from ..models import StockLocation, StockMovement
 from .serializers import (
@@ -120,7 +120,7 @@ class StockMovementViewSet(IdLookup, mixins.ListModelMixin, mixins.RetrieveModel
             return self.refused(_("Some movements are not valid; none was posted."), "invalid",
                                 {i: body.errors for i, body in enumerate(bodies) if body.errors}, len(rows))
         try:
-            movements = services.movements_post(actor=request.user, rows=[b.validated_data for b in bodies])
+            movements = posting.movements_post(actor=request.user, rows=[b.validated_data for b in bodies])
         except ServiceError as exc:
             if exc.code != "rows_refused":
                 raise

@@ -17,7 +17,7 @@ from aftersales.catalogue.tests.factories import (
     PartFactory,
     ProductModelFactory,
 )
-from aftersales.inventory import selectors, services
+from aftersales.inventory import posting, selectors, services
 from aftersales.inventory.models import StockBalance, StockLocation, StockMovement
 
 from .factories import StockLocationFactory, VanFactory
@@ -97,7 +97,7 @@ def test_rows_without_stock_or_minimum_are_left_out_unless_asked(client, keeper,
 
 def test_stock_list_is_paginated(client, keeper):
     store = StockLocationFactory(code="ZX")
-    services.movements_post(actor=keeper, rows=[
+    posting.movements_post(actor=keeper, rows=[
         {"kind": "receipt", "part": PartFactory(code=f"P-{n:03d}"), "quantity": 1, "to_location": store}
         for n in range(60)])
     client.force_login(keeper)
@@ -115,7 +115,7 @@ def _queries(client, path) -> int:
 def _more_stock(keeper, n: int) -> None:
     locations = [StockLocationFactory(), VanFactory()]
     parts = [PartFactory() for _ in range(n)]
-    services.movements_post(actor=keeper, rows=[
+    posting.movements_post(actor=keeper, rows=[
         {"kind": "receipt", "part": p, "quantity": 2, "to_location": loc} for p in parts for loc in locations])
     for p in parts:
         services.stock_minimum_set(actor=keeper, part=p, location=locations[0], minimum=5)

@@ -21,7 +21,7 @@ from aftersales.accounts.roles import Role
 from aftersales.accounts.tests.factories import UserFactory
 from aftersales.catalogue.tests.factories import PartFactory
 from aftersales.core.errors import ServiceError
-from aftersales.inventory import selectors, services
+from aftersales.inventory import posting, selectors, services
 from aftersales.inventory.choices import (
     RECONCILIATION_COLUMNS,
     Condition,
@@ -90,7 +90,7 @@ def world(keeper):
     fan = PartFactory(code="FAN-01", name="风扇", unit_cost=D("3.50"))
     store = StockLocationFactory(code="ZX", name="中心库", kind="central")
     van = VanFactory(code="VAN-1")
-    post = services.movement_post
+    post = posting.movement_post
     post(actor=keeper, kind="receipt", part=psu, quantity=10, to_location=store, unit_cost=D("10.00"), at=at(M1, 2))
     post(actor=keeper, kind="receipt", part=psu, quantity=5, to_location=store, unit_cost=D("13.00"), at=at(M1, 3))
     post(actor=keeper, kind="receipt", part=fan, quantity=6, to_location=store, at=at(M1, 3))
@@ -184,7 +184,7 @@ def test_the_same_few_queries_whatever_the_number_of_movements(keeper, world):
 
     before = queries()
     parts = [PartFactory() for _n in range(5)]
-    services.movements_post(actor=keeper, rows=[
+    posting.movements_post(actor=keeper, rows=[
         {"kind": "receipt", "part": p, "quantity": n + 1, "to_location": store, "at": at(M2, 1 + n)}
         for n in range(20) for p in parts + [psu]])
     assert queries() == before <= 10
@@ -214,7 +214,7 @@ def test_a_batch_with_a_row_dated_in_a_locked_month_posts_nothing_and_names_it(k
              "at": at(M1, 28)},
             {"kind": "receipt", "part": psu, "quantity": 2, "to_location": van, "at": at(M2, 3)}]
     with pytest.raises(ServiceError) as exc:
-        services.movements_post(actor=keeper, rows=rows)
+        posting.movements_post(actor=keeper, rows=rows)
     assert exc.value.code == "rows_refused" and list(exc.value.params["rows"]) == [1]
     assert "at" in exc.value.params["rows"][1]
     assert (StockMovement.objects.count(), selectors.stock_values_stored()) == before

@@ -16,7 +16,7 @@ from aftersales.accounts.tests.factories import UserFactory
 from aftersales.catalogue.tests.factories import PartFactory
 from aftersales.core.errors import ServiceError
 from aftersales.core.models import AuditEvent
-from aftersales.inventory import selectors, services
+from aftersales.inventory import posting, selectors, services
 from aftersales.inventory.choices import Condition, MovementKind
 from aftersales.inventory.models import StockBalance, StockMovement
 
@@ -151,13 +151,13 @@ def test_quantity_must_be_a_positive_whole_number(keeper, part, store, quantity)
 
 def test_locations_required_per_kind(keeper, part, store, van):
     with pytest.raises(ServiceError) as exc:
-        services.movement_post(actor=keeper, kind=MovementKind.ISSUE, part=part, quantity=1, to_location=store,
+        posting.movement_post(actor=keeper, kind=MovementKind.ISSUE, part=part, quantity=1, to_location=store,
                                reference="X")
     assert exc.value.code == "locations"
     with pytest.raises(ServiceError):
         services.stock_transfer(actor=keeper, part=part, from_location=store, to_location=store, quantity=1)
     with pytest.raises(ServiceError):
-        services.movement_post(actor=keeper, kind=MovementKind.ADJUSTMENT, part=part, quantity=1,
+        posting.movement_post(actor=keeper, kind=MovementKind.ADJUSTMENT, part=part, quantity=1,
                                from_location=store, to_location=van, reason="x")
 
 
@@ -184,7 +184,7 @@ def test_a_batch_with_one_bad_row_saves_nothing_and_names_the_row(keeper, part, 
         {"kind": MovementKind.RECEIPT, "part": part, "quantity": 1, "to_location": van},
     ]
     with pytest.raises(ServiceError) as exc:
-        services.movements_post(actor=keeper, rows=rows)
+        posting.movements_post(actor=keeper, rows=rows)
     assert exc.value.code == "rows_refused"
     assert list(exc.value.params["rows"]) == [1]
     assert (StockMovement.objects.count(), AuditEvent.objects.count()) == before
@@ -197,7 +197,7 @@ def test_a_batch_applies_rows_in_order(keeper, part, store, van):
         {"kind": MovementKind.TRANSFER, "part": part, "quantity": 3, "from_location": store, "to_location": van},
         {"kind": MovementKind.ISSUE, "part": part, "quantity": 3, "from_location": van, "reference": "BX-1"},
     ]
-    movements = services.movements_post(actor=keeper, rows=rows)
+    movements = posting.movements_post(actor=keeper, rows=rows)
     assert [m.kind for m in movements] == ["receipt", "transfer", "issue"]
     assert (on_hand(part, store), on_hand(part, van)) == (2, 0)
     assert_balances_equal_movements()
@@ -268,7 +268,7 @@ def test_balances_always_equal_the_sum_of_movements(keeper, steps):
             elif kind == MovementKind.ADJUSTMENT:
                 arguments["to_location" if quantity % 2 else "from_location"] = None
             try:
-                services.movement_post(actor=keeper, kind=kind, part=part, quantity=quantity, **arguments)
+                posting.movement_post(actor=keeper, kind=kind, part=part, quantity=quantity, **arguments)
             except ServiceError:
                 pass
             assert StockBalance.objects.filter(quantity__lt=0).count() == 0

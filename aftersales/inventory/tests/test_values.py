@@ -20,7 +20,7 @@ from aftersales.accounts.tests.factories import UserFactory
 from aftersales.catalogue.tests.factories import PartFactory
 from aftersales.core.errors import ServiceError
 from aftersales.core.services import record_archive
-from aftersales.inventory import reconciliation, selectors, services
+from aftersales.inventory import posting, reconciliation, selectors, services
 from aftersales.inventory.choices import Condition, MovementKind
 from aftersales.inventory.models import StockBalance, StockLocation, StockMovement
 
@@ -128,7 +128,7 @@ def test_count_lower_at_the_average_count_higher_at_the_parts_cost(keeper, part,
 def test_a_unit_cost_is_refused_for_stock_taken_out_and_must_be_a_plain_amount(keeper, part, store, van):
     services.stock_receive(actor=keeper, part=part, location=store, quantity=5)
     with pytest.raises(ServiceError) as exc:
-        services.movement_post(actor=keeper, kind=MovementKind.TRANSFER, part=part, quantity=1, from_location=store,
+        posting.movement_post(actor=keeper, kind=MovementKind.TRANSFER, part=part, quantity=1, from_location=store,
                                to_location=van, unit_cost=D("1.00"))
     assert exc.value.code == "unit_cost_not_given" and exc.value.field == "unit_cost"
     for bad in (D("-1"), D("1.00001"), 1.5, True, "abc", D("NaN")):
@@ -150,7 +150,7 @@ def test_a_refused_row_of_a_batch_leaves_every_value_as_it_was(keeper, part, sto
     rows = [{"kind": MovementKind.TRANSFER, "part": part, "quantity": 2, "from_location": store, "to_location": van},
             {"kind": MovementKind.ISSUE, "part": part, "quantity": 3, "from_location": van, "reference": "BX"}]
     with pytest.raises(ServiceError):
-        services.movements_post(actor=keeper, rows=rows)
+        posting.movements_post(actor=keeper, rows=rows)
     assert row(part, store) == (5, D("50.00")) and row(part, van) == (0, D("0.00"))
 
 
@@ -180,7 +180,7 @@ def test_every_rows_value_is_exactly_the_sum_of_its_movements(keeper, steps):
             elif kind == MovementKind.ADJUSTMENT:
                 arguments["to_location" if quantity % 2 else "from_location"] = None
             try:
-                services.movement_post(actor=keeper, kind=kind, part=parts[(a + b) % 2], quantity=quantity,
+                posting.movement_post(actor=keeper, kind=kind, part=parts[(a + b) % 2], quantity=quantity,
                                        **arguments)
             except ServiceError:
                 pass
