@@ -47,7 +47,8 @@ SERVICE = ["service.servicerequest", "service.servicelevel", "service.breach", "
 SERVICE_SETUP = ["service.servicelevel", "service.escalationrule"]
 # Spare-parts stock (SPEC §8): staff only. The stock rows change only through movements (their
 # services); the stock API is read-only.
-INVENTORY = ["inventory.stocklocation", "inventory.stockbalance", "inventory.stockmovement", "inventory.sparedispatch"]
+INVENTORY = ["inventory.stocklocation", "inventory.stockbalance", "inventory.stockmovement", "inventory.sparedispatch",
+             "inventory.stockreservation"]
 # The loaner pool (SPEC D6): company units lent to customers. The store keeps the units; whoever
 # works requests lends and takes back.
 LOANER_UNITS = ["loaners.loaner"]
@@ -63,7 +64,8 @@ def perms(models_: list[str], *actions: str) -> set[str]:
 # Work orders (SPEC §7): dispatchers plan them (add), whoever works requests records the visit
 # (change: the service checks it is their own work order unless they dispatch), a few make numbers void.
 WORK_ORDERS = ["workorders.workorder", "workorders.usedpart", "workorders.visitphoto", "workorders.signature"]
-DISPATCH = {"workorders.add_workorder"}
+# who dispatches also reserves the parts the job needs (SPEC P1), and releases them
+DISPATCH = {"workorders.add_workorder", "inventory.add_stockreservation", "inventory.change_stockreservation"}
 VOID_WORK_ORDERS = {"workorders.void_workorder"}
 # Charges and quotes (SPEC W5-W9), after-sales policies and returns (W8, W10), depot repairs: each
 # app's sets below name its permissions by who holds them; ROLE_PERMISSIONS adds them to the roles.
@@ -88,7 +90,7 @@ STORE = INVENTORY + LOANER_UNITS + LOANS + TOOLKITS
 VIEW_RECORDS = (perms(RECORDS + SERVICE + STORE + WORK_ORDERS, "view") | perms(CALENDARS, "view")
                 | {"core.view_auditevent"} | CHARGES_VIEW | AFTERCARE_VIEW)
 WORK_REQUESTS = (perms(["service.servicerequest"], "add", "change", "confirm") | perms(LOANS, "add", "change")
-                 | {"workorders.change_workorder"} | CHARGES_QUOTE | AFTERCARE_WORK)
+                 | {"workorders.change_workorder", "workorders.report_workorder"} | CHARGES_QUOTE | AFTERCARE_WORK)
 PLAN_EMERGENCIES = perms(["service.emergencyplan"], "add", "change")
 EDIT_SERVICE_RECORDS = perms(
     ["customers.customer", "customers.site", "customers.contact", "assets.asset", "assets.projectdocument"],
@@ -124,7 +126,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | perms(SERVICE_SETUP, "view", "add", "change") | perms(["service.breach"], "change")
     | {"service.approve_emergencyplan"},
     Role.PARTS: VIEW_RECORDS | perms(["catalogue.part", "catalogue.productmodel"], "add", "change")
-    | perms(STORE, "add", "change"),
+    | perms(STORE, "add", "change") | {"inventory.collect_stockreservation"},
     Role.FINANCE: VIEW_RECORDS | perms(["contracts.contract"], "add", "change") | perms(["service.breach"], "change")
     | CHARGES_FINANCE | perms(["toolkits.toolevent"], "change"),  # settles what holders owe for lost tools
     Role.GENERAL_MANAGER: VIEW_RECORDS | AFTERCARE_APPROVE,
@@ -137,7 +139,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "view",
     )
     | {"service.confirm_servicerequest"}  # the solution of their own requests
-    | {"charges.view_quote", "charges.change_quote", "charges.accept_quote"},  # quotes: answer their own
+    | {"charges.view_quote", "charges.change_quote", "charges.accept_quote"}  # quotes: answer their own
+    | {"workorders.report_workorder"},  # their service reports e-mailed to their own address
     Role.DEALER: perms(
         ["customers.customer", "customers.site", "customers.contact", "assets.asset",
          "catalogue.productmodel", "dealers.dealer", "service.servicerequest", "service.servicelevel"],

@@ -174,13 +174,26 @@ def quote_open(*, actor, work_order: WorkOrder) -> Quote:
     return quote
 
 
+def quoted_parts(work_order: WorkOrder) -> list[tuple[Any, int]]:
+    """The parts a quote prices, (part, quantity): those used on the visit; before any is used (a
+    quote is accepted before chargeable work), those reserved for the work order (held or collected
+    into the van: what the job is planned to take)."""
+    from aftersales.inventory.choices import ReservationState
+
+    used = [(u.part, u.quantity) for u in work_order.used_parts.select_related("part")]
+    if used:
+        return used
+    return [(r.part, r.quantity) for r in work_order.reservations.select_related("part").filter(
+        state__in=[ReservationState.HELD, ReservationState.COLLECTED]).order_by("id")]
+
+
 def _part_items(quote: Quote, part_prices: dict[int, Decimal]) -> list[pricing.PartItem]:
     items = []
-    for used in quote.work_order.used_parts.select_related("part"):
-        given = part_prices.get(used.part_id)
-        items.append(pricing.PartItem(description=f"{used.part.code} {used.part.name}", quantity=used.quantity,
-                                      cost=given if given is not None else used.part.unit_cost, market=given,
-                                      part_id=used.part_id))
+    for part, quantity in quoted_parts(quote.work_order):
+        given = part_prices.get(part.pk)
+        items.append(pricing.PartItem(description=f"{part.code} {part.name}", quantity=quantity,
+                                      cost=given if given is not None else part.unit_cost, market=given,
+                                      part_id=part.pk))
     return items
 
 

@@ -676,6 +676,7 @@ class _Builder:
         for place in branches:
             for balance in place.balances.all()[:3]:
                 stock.stock_minimum_set(actor=keeper, part=balance.part, location=place, minimum=4)
+        defective = []  # (part, serial): swapped out at customers, sent back to the central store (SPEC P3)
         for n, van in enumerate(vans):
             for balance in van.balances.filter(quantity__gt=0)[:2]:
                 part, ticket = balance.part, f"BX-{self.today.year}-{9000 + 10 * n}"
@@ -684,12 +685,15 @@ class _Builder:
                 stock.stock_defective_return(actor=keeper, part=part, location=van, quantity=1, reference=ticket,
                                              serial_number=serial, reason="现场换下的坏件")
                 stock.stock_transfer(actor=keeper, part=part, from_location=van, to_location=central, quantity=1,
-                                     condition=Condition.DEFECTIVE, reference=ticket)
-        defective = list(central.balances.filter(condition=Condition.DEFECTIVE, quantity__gt=0).select_related("part"))
-        for balance in defective[:-1]:
-            stock.stock_repaired(actor=keeper, part=balance.part, location=central, quantity=1, reference="WX-001")
+                                     condition=Condition.DEFECTIVE, reference=ticket, serial_number=serial)
+                defective.append((part, serial))
+        for part, serial in defective[:-1]:  # repaired: good spares again, each unit by its serial number
+            stock.stock_repaired(actor=keeper, part=part, location=central, quantity=1, reference="WX-001",
+                                 serial_number=serial)
         if defective:
-            stock.stock_scrap(actor=keeper, part=defective[-1].part, location=central, quantity=1, reason="无法修复")
+            part, serial = defective[-1]
+            stock.stock_scrap(actor=keeper, part=part, location=central, quantity=1, reason="无法修复",
+                              serial_number=serial)
         returned = vans[0].balances.filter(condition=Condition.GOOD, quantity__gt=0).select_related("part").first()
         if returned is not None:
             stock.stock_return_unused(actor=keeper, part=returned.part, location=central, quantity=1,
@@ -715,12 +719,13 @@ class _Builder:
         demo_loaners(actor=self.users["parts"], lender=self.users["technician"], today=self.today)
 
     def create_work_orders(self) -> None:
-        from aftersales.workorders.demo import demo_work_orders
+        from aftersales.workorders.demo import demo_reservations, demo_work_orders
         from aftersales.workorders.demo_board import demo_board
 
         demo_work_orders(desk=self.users["desk"], today=self.today,
                          technicians=[self.users[u] for u in ("technician", "technician2", "technician3")])
         demo_board(actor=self.users["desk"], today=self.today, count=3)  # tomorrow's plan; the rest still waits
+        demo_reservations(desk=self.users["desk"], keeper=self.users["parts"])  # parts held for planned jobs
 
     def create_stock_periods(self) -> None:
         from aftersales.inventory.demo_periods import demo_periods

@@ -68,6 +68,15 @@ RECONCILIATION_COLUMNS: list[tuple[str, str, object]] = [
 ]
 
 
+class ReservationState(models.TextChoices):
+    HELD = "held", _("Held")
+    COLLECTED = "collected", _("Collected")  # taken out of the store for the job (to the technician's van)
+    RELEASED = "released", _("Released")
+
+
+RESERVATION_BADGE = {"held": "blue", "collected": "green", "released": "grey"}
+
+
 class StocktakeState(models.TextChoices):
     COUNTING = "counting", _("Counting")
     POSTED = "posted", _("Posted")

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.models import ArchiveRefused, RecordModel
 
-from .choices import Condition, Direction, LocationKind, MovementKind, StocktakeState
+from .choices import Condition, Direction, LocationKind, MovementKind, ReservationState, StocktakeState
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 UNIT_COST = {"max_digits": 16, "decimal_places": 4}
@@ -88,6 +88,8 @@ class StockBalance(models.Model):
                                 help_text=_("At moving weighted average cost: what the stock on hand cost."))
     minimum = models.PositiveIntegerField(_("minimum level"), default=0,
                                           help_text=_("The store's original quantity, restored by reordering."))
+    reserved = models.PositiveIntegerField(_("reserved"), default=0, editable=False,
+                                           help_text=_("Held for planned work orders (the held reservations)."))
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     customer_path = None
@@ -102,6 +104,8 @@ class StockBalance(models.Model):
             models.CheckConstraint(condition=models.Q(quantity__gte=0), name="stock_balance_not_negative"),
             models.CheckConstraint(condition=models.Q(condition=Condition.GOOD) | models.Q(minimum=0),
                                    name="stock_minimum_on_good_stock_only"),
+            models.CheckConstraint(condition=models.Q(condition=Condition.GOOD) | models.Q(reserved=0),
+                                   name="stock_reserved_on_good_stock_only"),
             models.CheckConstraint(condition=models.Q(value__gte=0), name="stock_balance_value_not_negative"),
             models.CheckConstraint(condition=models.Q(quantity__gt=0) | models.Q(value=0),
                                    name="stock_balance_no_value_without_stock"),
@@ -109,6 +113,12 @@ class StockBalance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.part.code} @ {self.location.code} ({self.get_condition_display()}): {self.quantity}"
+
+    @property
+    def free(self) -> int:
+        """What may be taken for other work: on hand less what is reserved (below 0 when a count
+        found less than is reserved)."""
+        return self.quantity - self.reserved
 
     @property
     def average_cost(self):
@@ -170,7 +180,10 @@ class StockMovement(models.Model):
         ]
         indexes = [models.Index(fields=["part", "-at"]),
                    models.Index(fields=["from_location", "at"], name="stock_movement_from_at"),
-                   models.Index(fields=["to_location", "at"], name="stock_movement_to_at")]
+                   models.Index(fields=["to_location", "at"], name="stock_movement_to_at"),
+                   # a unit's trail by serial number (SPEC P3): the few movements of one serial
+                   models.Index(fields=["serial_number", "part"], condition=~models.Q(serial_number=""),
+                                name="stock_movement_serial")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.part.code} × {self.quantity}"
@@ -387,3 +400,48 @@ class SpareDispatch(models.Model):
     @property
     def number(self) -> str:
         return f"FH-{self.pk:06d}"
+
+
+class StockReservation(models.Model):
+    """Good stock held in a store for a planned work order (预留, SPEC P1): the store's stock row
+    counts it as reserved, so other work cannot take it; the technician collects it (a transfer to
+    his van, which uses the reservation), or it is released (by hand, or when the work order ends
+    or is void). A van's stock is its technician's own: reservations are made in stores."""
+
+    work_order = models.ForeignKey("workorders.WorkOrder", verbose_name=_("work order"), on_delete=models.PROTECT,
+                                   related_name="reservations")
+    part = models.ForeignKey("catalogue.Part", verbose_name=_("part"), on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey(StockLocation, verbose_name=_("store"), on_delete=models.PROTECT,
+                                 related_name="reservations")
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    state = models.CharField(_("state"), max_length=10, choices=ReservationState.choices,
+                             default=ReservationState.HELD, editable=False)
+    note = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("reserved at"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reserved by"), on_delete=models.PROTECT,
+                                   related_name="+")
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("closed by"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+", editable=False)
+    close_reason = models.TextField(_("why released"), blank=True, editable=False)
+    movement = models.OneToOneField(StockMovement, verbose_name=_("collected by"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="reservation", editable=False)
+
+    customer_path = "work_order__request__customer"
+    internal_only = True
+
+    class Meta:
+        verbose_name = _("stock reservation")
+        verbose_name_plural = _("stock reservations")
+        permissions = [("collect_stockreservation", _("Can hand reserved parts to the technician"))]
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["location", "part"], condition=models.Q(state=ReservationState.HELD),
+                                name="stock_reservation_held")]
+        constraints = [models.CheckConstraint(condition=models.Q(quantity__gt=0),
+                                              name="stock_reservation_quantity_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.part.code} × {self.quantity} @ {self.location.code}"
+
+    def delete(self, *args, **kwargs):
+        raise ArchiveRefused("Reservations are kept: a reservation no longer needed is released.")

@@ -12,7 +12,12 @@ Before any row lock, a posting holds the locked months still (reconciliation.mon
 postings never wait on each other for it) and refuses a movement dated in a locked month; then it
 holds its stores (stores_hold, shared too) and refuses one archived meanwhile: archiving a store
 waits for the postings in progress, and refuses while the store holds stock
-(location_archive_check).
+(location_archive_check). Serial-numbered movements are checked against where each unit is, with
+the units held (inventory.serials), before the stores and rows.
+
+Good stock reserved for planned work orders (StockBalance.reserved, inventory.reservations) is
+not taken by other movements: only a movement that collects the reservation (``releases``) may
+take it; a count (adjustment) takes what is not there whatever is reserved.
 
 Values follow inventory.values (moving weighted average).
 """
@@ -33,7 +38,7 @@ from aftersales.catalogue.models import Part
 from aftersales.core.audit import AuditAction, audit_event, diff, snapshot
 from aftersales.core.errors import ServiceError, validation_messages
 
-from . import reconciliation
+from . import reconciliation, serials
 from .choices import ANY, MOVEMENT_SIDES, Condition, Direction, MovementKind
 from .models import StockBalance, StockLocation, StockMovement
 from .values import MAX_VALUE, UNIT, check_unit_cost, money, value_taken
@@ -46,6 +51,7 @@ class _Planned:
     movement: StockMovement
     effects: list[tuple[Key, int]] = field(default_factory=list)  # (balance key, change of quantity)
     unit_cost: Decimal | None = None  # of stock coming from outside (None: stock taken from a row)
+    releases: int = 0  # reserved units of the row taken from that this movement uses (a reservation collected)
 
 
 # ---------------------------------------------------------------- checks
@@ -55,7 +61,7 @@ def refuse(code: str, message: str, field_name: str | None = None) -> ServiceErr
     return ServiceError(code, message, field=field_name)
 
 
-def _check_quantity(quantity: Any) -> int:
+def check_quantity(quantity: Any) -> int:
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
         raise refuse("invalid_quantity", _("Give a whole number of at least 1."), "quantity")
     return quantity
@@ -112,8 +118,8 @@ def _check_open(at: dt.datetime, closed: dt.datetime | None) -> None:
 def _plan(*, actor, kind: str, part: Part, quantity: Any, from_location: StockLocation | None = None,
           to_location: StockLocation | None = None, condition: str = Condition.GOOD, serial_number: str = "",
           reference: str = "", reason: str = "", at: dt.datetime | None = None, unit_cost: Any = None,
-          closed: dt.datetime | None = None) -> _Planned:
-    quantity = _check_quantity(quantity)
+          closed: dt.datetime | None = None, releases: int = 0) -> _Planned:
+    quantity = check_quantity(quantity)
     if part is None:
         raise refuse("required", _("Give the part."), "part")
     check_live(part, "part")
@@ -143,7 +149,7 @@ def _plan(*, actor, kind: str, part: Part, quantity: Any, from_location: StockLo
         movement.full_clean()
     except ValidationError as exc:
         raise ServiceError("invalid", "; ".join(m for ms in validation_messages(exc).values() for m in ms)) from exc
-    planned = _Planned(movement)
+    planned = _Planned(movement, releases=releases)
     if taken is None:
         planned.unit_cost = cost if cost is not None else (part.unit_cost or Decimal(0)).quantize(UNIT)
     if taken is not None:
@@ -174,14 +180,28 @@ def _short(balance: StockBalance, asked: int) -> ServiceError:
         params={"on_hand": balance.quantity, "asked": asked})
 
 
+def _reserved(balance: StockBalance, asked: int, reserved: int) -> ServiceError:
+    free = max(balance.quantity - reserved, 0)
+    return ServiceError("reserved_stock", _(
+        "Only %(free)s of %(part)s at %(location)s may be taken: %(on_hand)s on hand, %(reserved)s reserved for "
+        "planned work orders; %(asked)s asked. Release a reservation or take from another store."
+    ) % {"free": free, "part": balance.part, "location": balance.location, "on_hand": balance.quantity,
+         "reserved": reserved, "asked": asked}, field="quantity",
+        params={"free": free, "reserved": reserved, "asked": asked})
+
+
 def _apply(planned: _Planned, locked: dict[Key, StockBalance]) -> None:
     """Apply one movement to the locked rows, or refuse it and change nothing; the movement gets
     its unit cost and value."""
+    movement = planned.movement
     for key, change in planned.effects:
         balance = locked[key]
         if balance.quantity + change < 0:
             raise _short(balance, -change)
-    movement = planned.movement
+        if change < 0 and movement.kind != MovementKind.ADJUSTMENT:  # a count takes what is not there
+            reserved = balance.reserved - planned.releases
+            if reserved > 0 and balance.quantity + change < reserved:
+                raise _reserved(balance, -change, reserved)
     if planned.unit_cost is None:  # taken from a row (the first effect): at that row's average
         value = value_taken(locked[planned.effects[0][0]], movement.quantity)
         movement.unit_cost = (value / movement.quantity).quantize(UNIT, rounding=ROUND_HALF_UP)
@@ -196,6 +216,8 @@ def _apply(planned: _Planned, locked: dict[Key, StockBalance]) -> None:
     for key, change in planned.effects:
         locked[key].quantity += change
         locked[key].value += value if change > 0 else -value
+    if planned.releases:
+        locked[planned.effects[0][0]].reserved -= planned.releases
 
 
 def stores_hold(location_ids: Iterable[int]) -> None:
@@ -236,7 +258,7 @@ def _month_totals(plans: list[_Planned]) -> None:
 
 def _save(plans: list[_Planned], locked: dict[Key, StockBalance], actor) -> list[StockMovement]:
     for balance in locked.values():
-        balance.save(update_fields=["quantity", "value", "updated_at"])
+        balance.save(update_fields=["quantity", "value", "reserved", "updated_at"])
     _month_totals(plans)
     movements = []
     for planned in plans:
@@ -257,6 +279,9 @@ def movement_post(*, actor, kind: str, part: Part, quantity: int, **details: Any
     reconciliation.months_hold()
     planned = _plan(actor=actor, kind=kind, part=part, quantity=quantity, closed=reconciliation.closed_until(),
                     **details)
+    refused = serials.check([planned])
+    if refused:
+        raise refused[0]
     stores_hold(_stores_of([planned]))
     locked = balances_lock(key for key, _change in planned.effects)
     _apply(planned, locked)
@@ -280,6 +305,8 @@ def movements_post(*, actor, rows: list[dict[str, Any]]) -> list[StockMovement]:
         except ServiceError as exc:
             plans.append(None)
             errors[index] = exc.as_dict()
+    if not errors:
+        errors = {index: exc.as_dict() for index, exc in serials.check(plans).items()}
     if not errors:
         stores_hold(_stores_of([p for p in plans if p]))
     locked = balances_lock(key for p in plans if p for key, _change in p.effects) if not errors else {}

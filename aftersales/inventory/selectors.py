@@ -23,8 +23,9 @@ def balances_with_related(queryset: QuerySet | None = None) -> QuerySet:
 
 
 def below_minimum(queryset: QuerySet, value: bool = True) -> QuerySet:
-    """Good stock under the store's minimum level (or, with ``value`` False, the rest)."""
-    short = Q(condition=Condition.GOOD, quantity__lt=F("minimum"))
+    """Good stock whose free units (on hand less reserved) are under the store's minimum level (or,
+    with ``value`` False, the rest)."""
+    short = Q(condition=Condition.GOOD, quantity__lt=F("minimum") + F("reserved"))
     return queryset.filter(short) if value else queryset.exclude(short)
 
 
@@ -46,11 +47,11 @@ def stock_list(*, actor, filters: dict[str, Any] | None = None) -> QuerySet:
 
 def reorder_list(*, actor, location=None) -> QuerySet:
     """补货清单: good stock below its minimum, with ``to_order``: what restores the store's original
-    quantity (SPEC P1)."""
+    quantity (SPEC P1) once the stock reserved for planned work orders has gone."""
     queryset = below_minimum(balances_with_related(scope(StockBalance.objects.all(), actor)))
     if location is not None:
         queryset = queryset.filter(location=location)
-    to_order = ExpressionWrapper(F("minimum") - F("quantity"), output_field=IntegerField())
+    to_order = ExpressionWrapper(F("minimum") + F("reserved") - F("quantity"), output_field=IntegerField())
     return queryset.annotate(to_order=to_order).order_by("location__code", "part__code")
 
 

@@ -40,8 +40,8 @@ def not_empty(queryset: QuerySet) -> QuerySet:
 
 def _balances(queryset: QuerySet, *, actor) -> QuerySet:
     """Stock rows the actor may read with their part and location, and ``shortfall``: how far good
-    stock is under the minimum level (0 or less when it is not)."""
-    shortfall = ExpressionWrapper(F("minimum") - F("quantity"), output_field=IntegerField())
+    stock free of reservations is under the minimum level (0 or less when it is not)."""
+    shortfall = ExpressionWrapper(F("minimum") + F("reserved") - F("quantity"), output_field=IntegerField())
     return selectors.balances_with_related(scope(queryset, actor)).annotate(shortfall=shortfall)
 
 

@@ -15,8 +15,8 @@ from aftersales.core.audit import AuditAction, audit_event
 from aftersales.core.errors import ServiceError
 
 from . import reconciliation
-from .choices import Condition, MovementKind
-from .models import StockBalance, StockLocation, StockMovement
+from .choices import Condition, MovementKind, ReservationState
+from .models import StockBalance, StockLocation, StockMovement, StockReservation
 from .posting import balances_lock, check_live, movement_post, refuse, stores_hold
 
 
@@ -127,3 +127,9 @@ def location_archive_check(*, location: StockLocation) -> None:
             "or adjust it to zero before archiving the store."
         ) % {"location": location, "rows": len(held), "units": sum(held)},
             params={"rows": len(held), "units": sum(held)})
+    reserved = StockReservation.objects.filter(location_id=location.pk, state=ReservationState.HELD).count()
+    if reserved:
+        raise ServiceError("location_has_reservations", _(
+            "%(location)s has %(count)s reservations held for planned work orders: release them before archiving "
+            "the store."
+        ) % {"location": location, "count": reserved}, params={"count": reserved})

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_dispatch
+from . import views, views_dispatch, views_reservations
 
 urlpatterns = [
     path("", views.stock_list_view, name="stock-list"),
@@ -20,4 +20,11 @@ urlpatterns = [
          name="stock-dispatch-leave"),
     path("dispatches/<int:pk>/arrive/", views_dispatch.dispatch_step_view, {"step": "arrive"},
          name="stock-dispatch-arrive"),
+    path("reservations/", views_reservations.reservation_list_view, name="stock-reservations"),
+    path("reservations/new/", views_reservations.reservation_create_view, name="stock-reservation-create"),
+    path("reservations/<int:pk>/release/", views_reservations.reservation_step_view, {"step": "release"},
+         name="stock-reservation-release"),
+    path("reservations/<int:pk>/collect/", views_reservations.reservation_step_view, {"step": "collect"},
+         name="stock-reservation-collect"),
+    path("serials/", views_reservations.serial_trail_view, name="stock-serials"),
 ]

@@ -304,11 +304,11 @@ def reorder_view(request):
 
 REORDER_COLUMNS = [
     gettext_lazy("Location code"), gettext_lazy("Location"), gettext_lazy("Part number"), gettext_lazy("Name"),
-    gettext_lazy("Specification"), gettext_lazy("Unit"), gettext_lazy("On hand"), gettext_lazy("Minimum level"),
-    gettext_lazy("To order"),
+    gettext_lazy("Specification"), gettext_lazy("Unit"), gettext_lazy("On hand"), gettext_lazy("Reserved"),
+    gettext_lazy("Minimum level"), gettext_lazy("To order"),
 ]
 REORDER_FIELDS = ("location__code", "location__name", "part__code", "part__name", "part__spec", "part__unit",
-                  "quantity", "minimum", "to_order")
+                  "quantity", "reserved", "minimum", "to_order")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -27,7 +27,7 @@ from aftersales.core.errors import ServiceError
 from aftersales.core.uploads import CheckedFile, check_upload
 from aftersales.core.views import paginate, require_perm
 from aftersales.customers.models import Customer
-from aftersales.workorders.selectors import request_work_orders
+from aftersales.workorders.selectors import request_reports, request_work_orders
 
 from . import emergency, notify, services
 from .choices import OPEN_STATES, RequestType, State, TimelineKind
@@ -382,6 +382,7 @@ def _request_page(request, sr: ServiceRequest, *, failed=None):
         "failed": failed[1] if failed else None,
         "work_orders": request_work_orders(actor=user, request=sr) if user.has_perm("workorders.view_workorder")
         else [],
+        "reports": request_reports(actor=user, request=sr) if user.is_external else [],
     }
     return render(request, "service/request.html", context)
 

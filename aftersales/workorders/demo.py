@@ -89,3 +89,32 @@ def demo_work_orders(*, desk, technicians: list, today: dt.date) -> int:
                                     planned_start=planned + dt.timedelta(days=1, hours=5))
             made += 1
     return made
+
+
+def demo_reservations(*, desk, keeper) -> int:
+    """Parts held in the central store for the planned work orders (SPEC P1): the first one collected
+    into its technician's van, one released, the rest still held; returns how many were made."""
+    from aftersales.inventory import reservations
+    from aftersales.inventory.choices import Condition, LocationKind
+    from aftersales.inventory.models import StockBalance
+
+    from .choices import WorkOrderState
+    from .models import WorkOrder
+
+    spares = list(StockBalance.objects.filter(location__kind=LocationKind.CENTRAL, condition=Condition.GOOD,
+                                              quantity__gte=3)
+                  .select_related("part", "location").order_by("part__code"))
+    planned = WorkOrder.objects.filter(state=WorkOrderState.PLANNED).order_by("planned_start", "sequence")[:4]
+    made = []
+    for index, work_order in enumerate(planned):
+        if index >= len(spares):
+            break
+        balance = spares[index]
+        made.append(reservations.reservation_create(actor=desk, work_order=work_order, part=balance.part,
+                                                    location=balance.location, quantity=1 + index % 2,
+                                                    note="按故障描述预判需更换"))
+    if made:
+        reservations.reservation_collect(actor=keeper, reservation=made[0])
+    if len(made) > 2:
+        reservations.reservation_release(actor=desk, reservation=made[-1], reason="客户自备配件")
+    return len(made)

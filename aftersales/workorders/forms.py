@@ -1,7 +1,8 @@
-"""Forms of the work-order pages: dispatch, the visit's steps on the phone, void and move.
+"""Forms of the work-order pages: dispatch, the visit's steps on the phone (the quote's among them),
+void and move.
 
-They check the shape of the input only; every rule is the services' (aftersales.workorders.services),
-whose refusals are shown on these forms.
+They check the shape of the input only; every rule is the services' (aftersales.workorders.services,
+aftersales.charges.services for the quote), whose refusals are shown on these forms.
 """
 
 from __future__ import annotations
@@ -106,8 +107,33 @@ class DelayForm(StepForm, DelayFields):
     pass
 
 
+class QuoteStepForm(StepForm):
+    """A step on the work order's quote (charges.services): ``quote_version`` is the quote as the
+    screen showed it; a quote changed since (priced again, decided again) is refused, so the
+    customer never answers a price other than the one shown."""
+
+    quote_version = forms.CharField(max_length=80, widget=forms.HiddenInput)
+
+
+class QuoteSendForm(QuoteStepForm):
+    pass
+
+
+class QuoteAcceptForm(QuoteStepForm):
+    """The customer's signature drawn on the screen (the canvas's PNG) and the signer's name."""
+
+    image = forms.CharField(required=False, max_length=800_000, widget=forms.HiddenInput)
+    signer_name = forms.CharField(label=_("Signer's name"), required=False, max_length=50)
+
+
+class QuoteDeclineForm(QuoteStepForm):
+    reason = forms.CharField(label=_("Why declined"), required=False, max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
 STEP_FORMS = {"travel": TravelForm, "arrive": ArriveForm, "part": UsePartForm, "photo": PhotoForm,
-              "sign-customer": SignForm, "sign-technician": SignForm, "finish": FinishForm, "delay": DelayForm}
+              "sign-customer": SignForm, "sign-technician": SignForm, "finish": FinishForm, "delay": DelayForm,
+              "quote-send": QuoteSendForm, "quote-accept": QuoteAcceptForm, "quote-decline": QuoteDeclineForm}
 
 
 # ---------------------------------------------------------------- dispatch, void, move

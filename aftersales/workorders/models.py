@@ -92,7 +92,8 @@ class WorkOrder(TimeStampedModel):
         verbose_name = _("work order")
         verbose_name_plural = _("work orders")
         ordering = ["-year", "-sequence"]
-        permissions = [("void_workorder", "Can make a work order void")]
+        permissions = [("void_workorder", "Can make a work order void"),
+                       ("report_workorder", "Can have the service report e-mailed")]
         constraints = [
             models.UniqueConstraint(fields=["year", "sequence"], name="work_order_number_per_year"),
             models.CheckConstraint(condition=~models.Q(state=WorkOrderState.VOID) | ~models.Q(void_reason=""),
@@ -132,6 +133,11 @@ class UsedPart(models.Model):
         verbose_name = _("part used")
         verbose_name_plural = _("parts used")
         ordering = ["added_at", "id"]
+        # a unit's trail by serial number (inventory.serials): the visits that fitted or removed it
+        indexes = [models.Index(fields=["serial_number"], condition=~models.Q(serial_number=""),
+                                name="used_part_serial_fitted"),
+                   models.Index(fields=["removed_serial"], condition=~models.Q(removed_serial=""),
+                                name="used_part_serial_removed")]
 
     def __str__(self) -> str:
         return f"{self.part} × {self.quantity}"

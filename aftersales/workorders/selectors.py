@@ -39,3 +39,18 @@ def jobs_of_day(*, actor, technician, day: dt.date) -> QuerySet:
 def request_work_orders(*, actor, request) -> QuerySet:
     return (scope(WorkOrder.objects.filter(request=request), actor)
             .select_related("technician", "moved_to").order_by("year", "sequence"))
+
+
+def request_reports(*, actor, request) -> list[dict]:
+    """The service reports of a request's finished and signed visits, as plain values for the
+    customer's own request page (a customer reads reports, not work orders): link, technician, when."""
+    from django.urls import reverse
+
+    from .models import SignatureRole
+    from .report_pdf import REPORT_STATES
+
+    visits = (scope(WorkOrder.objects.filter(request=request, state__in=REPORT_STATES), actor)
+              .filter(signatures__role=SignatureRole.CUSTOMER).filter(signatures__role=SignatureRole.TECHNICIAN)
+              .select_related("technician").order_by("year", "sequence").distinct())
+    return [{"url": reverse("workorder-report-page", args=[w.pk]), "technician": str(w.technician),
+             "finished_at": w.finished_at} for w in visits]

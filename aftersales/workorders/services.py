@@ -22,6 +22,7 @@ from aftersales.core.audit import AuditAction, audit_event, diff, snapshot
 from aftersales.core.errors import ServiceError
 from aftersales.core.numbering import next_in_year
 from aftersales.core.uploads import CheckedFile, signature_png
+from aftersales.inventory import reservations
 from aftersales.service import services as requests
 from aftersales.service.choices import OPEN_STATES, State, TimelineKind
 from aftersales.service.models import ServiceRequest
@@ -243,9 +244,18 @@ def workorder_void(*, work_order: WorkOrder, actor, reason: str, moved_to: WorkO
     work_order.voided_by = actor if getattr(actor, "pk", None) else None
     work_order.moved_to = moved_to
     _save(work_order, actor, before, ["state", "void_reason", "voided_at", "voided_by", "moved_to"])
+    if moved_to is not None:
+        reservations.reservations_move(actor=actor, old=work_order, new=moved_to)
+    _release_reservations(work_order, actor, _("work order %(number)s void") % {"number": work_order.number})
     _event(work_order, actor, _("void: %(reason)s") % {"reason": work_order.void_reason}, "void",
            moved_to=moved_to.number if moved_to else None)
     return work_order
+
+
+def _release_reservations(work_order: WorkOrder, actor, reason: str) -> None:
+    """Stock still reserved for a work order that ended is free again (SPEC P1)."""
+    if reservations.reservations_release_for(actor=actor, work_order=work_order, reason=reason):
+        _event(work_order, actor, _("reserved parts released"), "reservations_released")
 
 
 @transaction.atomic
@@ -403,16 +413,18 @@ def _delay_fields(reason: str, next_step: str, expected_at) -> dict[str, Any]:
 def workorder_finish(*, work_order: WorkOrder, actor, outcome: str, work_done: str, minutes_spent: int | None = None,
                      delay_reason: str = "", next_step: str = "", expected_at: dt.datetime | None = None,
                      at: dt.datetime | None = None) -> WorkOrder:
-    """Close the visit after both signatures. Fixed: the request is resolved with the work done.
-    Not finished: the delay-reason form (reason, next step, expected time) closes it now, or is due
+    """Close the visit after both signatures. Fixed: the request is resolved with the work done (and
+    chargeable work needs its quote accepted). Not finished (also when the customer declined the
+    quote): the delay-reason form (reason, next step, expected time) closes it now, or is due
     within 48 hours of this report (the work order waits in “delay reason due”)."""
     work_order = _locked(work_order)
     _require_worker(work_order, actor)
     _require_state(work_order, [WorkOrderState.ON_SITE], _("finished"))
-    _require_quote_accepted(work_order)
     at = at or timezone.now()
     if outcome not in Outcome.values:
         raise ServiceError("outcome", _("Say whether the fault is fixed."), field="outcome")
+    if outcome == Outcome.FIXED:  # a visit that ends unfixed (a quote declined, a price awaited) may close
+        _require_quote_accepted(work_order)
     if not (work_done or "").strip():
         raise ServiceError("work_done", _("Describe the work done."), field="work_done")
     signed = set(work_order.signatures.values_list("role", flat=True))
@@ -444,6 +456,7 @@ def workorder_finish(*, work_order: WorkOrder, actor, outcome: str, work_done: s
     _save(work_order, actor, before, fields)
     _event(work_order, actor, _("visit finished: %(outcome)s") % {"outcome": work_order.get_outcome_display()},
            "finish", outcome=outcome)
+    _release_reservations(work_order, actor, _("work order %(number)s finished") % {"number": work_order.number})
     if outcome == Outcome.FIXED and not work_order.request.work_orders.exclude(pk=work_order.pk).filter(
             state__in=[WorkOrderState.TRAVELLING, WorkOrderState.ON_SITE]).exists():
         request = work_order.request

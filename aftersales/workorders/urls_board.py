@@ -1,9 +1,9 @@
 """The dispatch board and the service report, under /work-orders/ (the work order's own page,
-"workorder-detail", is urls_pages')."""
+"workorder-detail", is urls_pages'); the report's page for the customer, who may have it e-mailed."""
 
 from django.urls import path
 
-from . import report_pdf, views_board
+from . import report_pdf, views, views_board
 
 urlpatterns = [
     path("board/", views_board.board_view, name="workorder-board"),
@@ -11,4 +11,6 @@ urlpatterns = [
     path("board/plan/<int:pk>/", views_board.board_plan_view, name="workorder-board-plan"),
     path("<int:pk>/report.pdf", report_pdf.report_download_view, name="workorder-report"),
     path("<int:pk>/report/email/", report_pdf.report_email_view, name="workorder-report-email"),
+    path("<int:pk>/report/", views.report_page_view, name="workorder-report-page"),
+    path("<int:pk>/report/email-me/", report_pdf.report_email_me_view, name="workorder-report-email-me"),
 ]

@@ -1,5 +1,6 @@
-"""Pages of work orders: dispatch from a request, the work order's page for staff, and the
-technician's phone pages (my jobs today, the visit screen with its steps).
+"""Pages of work orders: dispatch from a request, the work order's page for staff, the
+technician's phone pages (my jobs today, the visit screen with its steps, the work order's quote
+among them) and the service report's page for the customer.
 
 Every change goes through aftersales.workorders.services; a refusal (ServiceError) is shown on the
 form that asked for it. The visit screen's steps answer JSON to the page's script (which queues
@@ -13,6 +14,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,7 +30,7 @@ from aftersales.core.uploads import check_upload
 from aftersales.core.views import require_perm
 from aftersales.service.selectors import request_get_for
 
-from . import selectors, services
+from . import report_pdf, selectors, services
 from .choices import STATE_BADGE, WorkOrderState
 from .forms import STEP_FORMS, DispatchForm, MoveForm, UsePartForm, VoidForm
 from .models import Signature, SignatureRole, UsedPart, VisitPhoto, WorkOrder
@@ -115,15 +117,73 @@ def _visit_forms(work_order: WorkOrder, van: list, failed: tuple[str, object] | 
     return forms
 
 
+# ---------------------------------------------------------------- the work order's quote on the visit screen
+
+
+def _quote_version(quote) -> str:
+    """The quote as shown: any change to it (a new price, a new decision, an answer) changes this."""
+    return f"{quote.pk}-{quote.state}-{quote.updated_at:%Y%m%d%H%M%S%f}"
+
+
+def _quote_panel(work_order: WorkOrder, user) -> dict | None:
+    """The work order's quote (SPEC W5, W6): what is free or chargeable and why, its lines and totals,
+    and the steps this user may take on it from the phone."""
+    from aftersales.charges import selectors as charges
+    from aftersales.charges import services as charging
+    from aftersales.charges.choices import STATE_BADGE as QUOTE_BADGE
+    from aftersales.charges.models import Quote
+
+    quote = Quote.objects.filter(work_order=work_order).select_related("rule").first()
+    if quote is None:
+        return None
+    return {
+        "quote": quote, "lines": list(charges.quote_lines(quote)), "badge": QUOTE_BADGE.get(quote.state, "grey"),
+        "version": _quote_version(quote), "blocked": charges.chargeable_work_blocked(work_order),
+        "may_send": not user.is_external and user.has_perm(charging.QUOTE_PERMISSION),
+        "may_answer": user.has_perm(charging.ANSWER_PERMISSION),
+        "may_open_page": user.has_perm("charges.view_quote"),
+    }
+
+
+def _quote_step(step: str, work_order: WorkOrder, actor, data: dict):
+    """Give the priced quote to the customer, or record the customer's answer (accepted by a
+    signature drawn on the phone, or declined with the reason), on the quote as the screen showed it."""
+    from aftersales.charges import services as charging
+    from aftersales.charges.models import Quote
+
+    with transaction.atomic():
+        quote = Quote.objects.select_for_update().filter(work_order=work_order).first()
+        if quote is None:
+            raise ServiceError("no_quote", _("Work order %(number)s has no quote.") % {"number": work_order.number},
+                               field="quote")
+        if _quote_version(quote) != data["quote_version"]:
+            raise ServiceError("quote_changed", _("Quote %(quote)s changed since this screen showed it: open the "
+                                                  "visit again and show the customer the quote as it is now.") % {
+                "quote": quote}, field="quote")
+        try:
+            if step == "quote-send":
+                return charging.quote_send(actor=actor, quote=quote, at=data["at"])
+            if step == "quote-accept":
+                return charging.quote_accept(actor=actor, quote=quote, signer_name=data["signer_name"],
+                                             signature=data["image"] or None, at=data["at"])
+            return charging.quote_decline(actor=actor, quote=quote, reason=data["reason"], at=data["at"])
+        except PermissionDenied as exc:
+            raise ServiceError("forbidden", str(exc) or _("Your role may not do this.")) from exc
+
+
 def _visit_page(request, work_order: WorkOrder, *, failed=None, status: int = 200):
     van = _van_stock(work_order.technician)
     signed = {s.role: s for s in work_order.signatures.all()}
     forms = _visit_forms(work_order, van, failed)
     pads = [(role, label, forms[f"sign-{role}"], signed.get(role)) for role, label in SignatureRole.choices]
+    quote = _quote_panel(work_order, request.user)
+    if quote is not None:
+        quote.update(send_form=forms["quote-send"], accept_form=forms["quote-accept"],
+                     decline_form=forms["quote-decline"])
     context = {
         "wo": work_order, "req": work_order.request, "badge": STATE_BADGE.get(work_order.state, "grey"),
         "forms": forms, "van": van, "pads": pads, "failed": failed[1] if failed else None,
-        "failed_step": failed[0] if failed else "",
+        "failed_step": failed[0] if failed else "", "quote": quote,
         "queue_key": f"workorder-visit:{request.user.pk}:{work_order.pk}",
     }
     return render(request, "workorders/phone/visit.html", context, status=status)
@@ -147,6 +207,8 @@ def visit_view(request, pk: int):
 
 def _run_step(step: str, work_order: WorkOrder, actor, data: dict):
     at = data.get("at")
+    if step.startswith("quote-"):
+        return _quote_step(step, work_order, actor, data)
     if step == "travel":
         return services.workorder_start_travel(work_order=work_order, actor=actor, at=at)
     if step == "arrive":
@@ -179,6 +241,9 @@ STEP_DONE = {
     "sign-customer": gettext_lazy("The customer's signature is saved."),
     "sign-technician": gettext_lazy("Your signature is saved."), "finish": gettext_lazy("The visit is finished."),
     "delay": gettext_lazy("The delay reason is saved."),
+    "quote-send": gettext_lazy("The quote is given to the customer."),
+    "quote-accept": gettext_lazy("The customer accepted the quote."),
+    "quote-decline": gettext_lazy("The customer declined the quote."),
 }
 
 
@@ -345,6 +410,32 @@ def dispatch_view(request):
         "earlier": selectors.request_work_orders(actor=request.user, request=sr),
     }
     return render(request, "workorders/dispatch.html", context, status=status)
+
+
+# ---------------------------------------------------------------- the service report, for the customer
+
+
+@require_GET
+def report_page_view(request, pk: int):
+    """The service report of a visit for the customer's own users: download it, or have it e-mailed
+    to their own address. A report not yet made does not exist for them (404, as its download);
+    staff have the work order's page. The page shows what the report holds, not the work order."""
+    work_order = report_pdf.readable_work_order(request, pk)
+    if not request.user.is_external:
+        return redirect(work_order.get_absolute_url())
+    if report_refusal(work_order):
+        raise Http404
+    sr = work_order.request
+    asset = sr.asset
+    report = {
+        "pk": work_order.pk, "arrived_at": work_order.arrived_at, "finished_at": work_order.finished_at,
+        "technician": str(work_order.technician), "outcome": work_order.get_outcome_display(),
+        "equipment": f"{asset.product_model.code} {asset.serial_number}".strip() if asset is not None else "",
+    }
+    context = {"report": report, "req": sr, "email": (request.user.email or "").strip(),
+               "may_email": request.user.has_perm(report_pdf.CUSTOMER_PERMISSION),
+               "wait_minutes": report_pdf.CUSTOMER_EMAIL_MINUTES}
+    return render(request, "workorders/report.html", context)
 
 
 # ---------------------------------------------------------------- photos and signatures (checked downloads)

@@ -29,21 +29,25 @@ class StockBalanceSerializer(StrictModelSerializer):
     location_name = serializers.CharField(source="location.name", read_only=True)
     average_cost = serializers.DecimalField(max_digits=16, decimal_places=4, read_only=True,
                                             help_text="Moving weighted average cost of one unit (value ÷ on hand).")
-    below_minimum = serializers.SerializerMethodField(help_text="Good stock under the store's minimum level.")
-    to_order = serializers.SerializerMethodField(help_text="What restores the store's original quantity.")
+    free = serializers.IntegerField(read_only=True, help_text="On hand less reserved: what other work may take "
+                                    "(below 0 when a count found less than is reserved).")
+    below_minimum = serializers.SerializerMethodField(
+        help_text="Good stock free of reservations under the store's minimum level.")
+    to_order = serializers.SerializerMethodField(
+        help_text="What restores the store's original quantity once the reserved stock has gone.")
 
     class Meta:
         model = StockBalance
         fields = ["id", "part", "part_code", "part_name", "unit", "location", "location_code", "location_name",
-                  "condition", "quantity", "value", "average_cost", "minimum", "below_minimum", "to_order",
-                  "updated_at"]
+                  "condition", "quantity", "reserved", "free", "value", "average_cost", "minimum", "below_minimum",
+                  "to_order", "updated_at"]
         read_only_fields = fields
 
     def get_below_minimum(self, balance) -> bool:
-        return balance.condition == Condition.GOOD and balance.quantity < balance.minimum
+        return balance.condition == Condition.GOOD and balance.free < balance.minimum
 
     def get_to_order(self, balance) -> int:
-        return max(balance.minimum - balance.quantity, 0) if balance.condition == Condition.GOOD else 0
+        return max(balance.minimum - balance.free, 0) if balance.condition == Condition.GOOD else 0
 
 
 class StockMovementSerializer(RecordSerializer):
@@ -70,3 +74,27 @@ class StockMovementSerializer(RecordSerializer):
 
     def update(self, instance, validated_data):  # pragma: no cover - movements are never changed
         raise NotImplementedError
+
+
+class SerialPlaceSerializer(serializers.Serializer):
+    part = serializers.IntegerField(source="part.pk")
+    part_code = serializers.CharField(source="part.code")
+    where = serializers.CharField(help_text="Where the unit is now, in words.")
+
+
+class SerialVisitSerializer(serializers.Serializer):
+    work_order = serializers.IntegerField(source="work_order_id")
+    work_order_number = serializers.CharField(source="work_order.number")
+    customer = serializers.CharField(source="work_order.request.customer.name")
+    part = serializers.IntegerField(source="part_id")
+    part_code = serializers.CharField(source="part.code")
+    serial_number = serializers.CharField(help_text="The serial number fitted on this visit.")
+    removed_serial = serializers.CharField(help_text="The serial number swapped out on this visit.")
+    added_at = serializers.DateTimeField()
+
+
+class SerialTrailSerializer(serializers.Serializer):
+    serial = serializers.CharField()
+    places = SerialPlaceSerializer(many=True)
+    movements = StockMovementSerializer(many=True)
+    visits = SerialVisitSerializer(source="used_parts", many=True)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -15,10 +15,11 @@ from aftersales.core.api import IdLookup, RecordViewSet
 from aftersales.core.errors import ServiceError
 from aftersales.core.strict import StrictIntegerField, StrictPrimaryKeyRelatedField
 
-from .. import posting, selectors, services
+from .. import posting, selectors, serials, services
 from ..filters import StockFilter, StockLocationFilter, StockMovementFilter
 from ..models import StockLocation, StockMovement
 from .serializers import (
+    SerialTrailSerializer,
     StockBalanceSerializer,
     StockLocationSerializer,
     StockMovementSerializer,
@@ -126,6 +127,19 @@ class StockMovementViewSet(IdLookup, mixins.ListModelMixin, mixins.RetrieveModel
                 raise
             return self.refused(exc.message, exc.code, exc.params["rows"], len(rows))
         return Response(self.get_serializer(movements, many=True).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[OpenApiParameter("serial", str, description="The serial number (none: no trail).")],
+                   responses={200: SerialTrailSerializer}, summary="A unit's trail by serial number",
+                   description="Every movement of the serial number (any part), the visits that fitted it at a "
+                               "customer or swapped it out, and where it is now (SPEC P3).")
+    @action(detail=False, methods=["get"])
+    def trail(self, request):
+        serial = request.query_params.get("serial", "").strip()
+        if len(serial) > 60:
+            return Response({"serial": [_("A serial number has at most 60 characters.")]},
+                            status=status.HTTP_400_BAD_REQUEST)
+        trail = serials.serial_trail(actor=request.user, serial=serial)
+        return Response(SerialTrailSerializer(trail, context=self.get_serializer_context()).data)
 
     def refused(self, message: str, code: str, errors: dict, count: int) -> Response:
         return Response({"code": code, "non_field_errors": [message],

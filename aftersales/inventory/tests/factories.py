@@ -56,4 +56,11 @@ def _spare_dispatch(org, w):
                                  note="发货备注", requested_at=timezone.now(), requested_by=w.users["manager"])
 
 
-MATRIX_FACTORIES = {"inventory.sparedispatch": _spare_dispatch}
+def _reservation(org, w):
+    from aftersales.inventory.models import StockReservation
+
+    StockReservation.objects.create(id=org.pk, work_order_id=org.pk, part_id=org.pk, location_id=org.pk, quantity=1,
+                                    note="预留备注", created_by=w.users["manager"])
+
+
+MATRIX_FACTORIES = {"inventory.sparedispatch": _spare_dispatch, "inventory.stockreservation": _reservation}

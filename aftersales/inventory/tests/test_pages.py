@@ -203,7 +203,8 @@ def test_reorder_list_downloads_for_a_spreadsheet(client, keeper, store):
     assert response.content.startswith(b"\xef\xbb\xbf")  # UTF-8 with its mark: Excel reads the Chinese
     lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert len(lines) == 2
-    assert lines[1] == ["ZX", "中心库", "PSU-01", "\'=HYPERLINK(\"x\")", "12V 5A", "个", "5", "8", "3"]
+    assert lines[1] == ["ZX", "中心库", "PSU-01", "\'=HYPERLINK(\"x\")", "12V 5A", "个", "5", "0", "8", "3"]
+    assert lines[0][6:] == ["现有库存", "已预留", "最低库存", "应补数量"]
     only_van = get(client, keeper, f"/stock/reorder.csv?location={store['van'].pk}").content.decode("utf-8-sig")
     assert len(list(csv.reader(io.StringIO(only_van)))) == 1
 

@@ -163,3 +163,14 @@ class DelayReasonSerializer(serializers.Serializer):
     delay_reason = StrictCharField(allow_blank=True, max_length=5000)
     next_step = StrictCharField(allow_blank=True, max_length=5000)
     expected_at = serializers.DateTimeField(allow_null=True)
+
+
+class ReportEmailSerializer(serializers.Serializer):
+    email = StrictCharField(required=False, allow_blank=True, max_length=254,
+                            help_text="Staff: the address to send to (left out: the reporter's or the customer's "
+                                      "contact e-mail). A customer user leaves it out: the report goes to the "
+                                      "e-mail address of their own user account, never to another.")
+
+
+class ReportSentSerializer(serializers.Serializer):
+    email = serializers.CharField(read_only=True, help_text="The address the report is sent to.")

@@ -1,15 +1,18 @@
 """/api/v1/work-orders/: dispatch and the visit's steps (SPEC §7). Work orders are created and moved
 through their states by actions, each enforcing the same rules as the pages (the services); they are
-never changed in place, deleted or archived (a spoiled one is void)."""
+never changed in place, deleted or archived (a spoiled one is void). ``report-email`` sends the
+service report (SPEC D5): staff to an address, a customer user to their own."""
 
 from __future__ import annotations
 
 import django_filters
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -18,7 +21,7 @@ from aftersales.core.api import IdLookup
 from aftersales.core.filters import RecordFilterSet, YesNoFilter
 from aftersales.core.uploads import check_upload
 
-from .. import selectors, services
+from .. import report_pdf, selectors, services
 from ..models import UsedPart, WorkOrder
 from . import serializers as s
 
@@ -59,7 +62,8 @@ class WorkOrderViewSet(IdLookup, mixins.ListModelMixin, mixins.RetrieveModelMixi
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     action_permissions = {"assign": "add", "move": "add", "void": "void", "start_travel": "change",
                           "arrive": "change", "use_part": "change", "photo": "change", "sign": "change",
-                          "finish": "change", "delay_reason": "change"}
+                          "finish": "change", "delay_reason": "change",
+                          "report_email": "report"}  # workorders.report_workorder: staff and customer users
 
     def get_queryset(self):
         queryset = scope(super().get_queryset(), self.request.user)
@@ -143,3 +147,24 @@ class WorkOrderViewSet(IdLookup, mixins.ListModelMixin, mixins.RetrieveModelMixi
     @action(detail=True, methods=["post"], url_path="delay-reason")
     def delay_reason(self, request, pk=None):
         return self.act(services.workorder_delay_reason, s.DelayReasonSerializer)
+
+    @extend_schema(request=s.ReportEmailSerializer, responses={200: s.ReportSentSerializer},
+                   summary="E-mail the service report (PDF) of a finished, signed visit",
+                   description="Staff send it to ``email`` or, left out, to the customer's contact. A customer "
+                               "user has it sent to the e-mail address of their own user account (``email`` is "
+                               "refused), at most once per work order in 10 minutes; another customer's work "
+                               "order is 404. Refusals (not ready, no address, too soon) are 400 with a code.")
+    @action(detail=True, methods=["post"], url_path="report-email")
+    def report_email(self, request, pk=None):
+        body = s.ReportEmailSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        work_order = self.get_object()
+        to = body.validated_data.get("email", "").strip()
+        if request.user.is_external:
+            if to:
+                raise ValidationError({"email": [_("The report goes to the e-mail address of your user account: "
+                                                   "leave the address out.")]})
+            address = report_pdf.report_email_to_me(work_order=work_order, actor=request.user)
+        else:
+            address = report_pdf.report_email(work_order=work_order, actor=request.user, to=to)
+        return Response({"email": address})

@@ -1,6 +1,7 @@
 /* The visit screen on the technician's phone.
  *
- * Every step (leave, arrive, part, photo, signature, finish, delay reason) is queued in
+ * Every step (leave, arrive, part, photo, signature, finish, delay reason, and the quote's: given
+ * to the customer, accepted with a signature, declined) is queued in
  * localStorage with the time it happened, then sent in order; without signal (navigator.onLine
  * false, or a failed request) the queue waits and is sent on the 'online' event or by a retry
  * timer. What is typed is kept as a draft per work order until its step is accepted. The server
@@ -55,6 +56,11 @@
       var note = form.parentNode.querySelector(".pending-note");
       if (note) { note.hidden = !waiting; }
     });
+    // the quote: one answer (or its sending) at a time; its forms wait while one is queued
+    var quoteWaiting = items.some(function (item) { return item.step.indexOf("quote-") === 0; });
+    each(document.querySelectorAll(".quote-steps"), function (box) { box.hidden = quoteWaiting; });
+    var quoteNote = document.getElementById("quote-pending");
+    if (quoteNote) { quoteNote.hidden = !quoteWaiting; }
   }
   function note(text) { document.getElementById("sync-note").textContent = text || ""; }
 
