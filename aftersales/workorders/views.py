@@ -1,6 +1,6 @@
 """Pages of work orders: dispatch from a request, the work order's page for staff, the
 technician's phone pages (my jobs today, the visit screen with its steps, the work order's quote
-among them) and the service report's page for the customer.
+among them). The service report's pages are in workorders.reports.
 
 Every change goes through aftersales.workorders.services; a refusal (ServiceError) is shown on the
 form that asked for it. The visit screen's steps answer JSON to the page's script (which queues
@@ -30,8 +30,8 @@ from aftersales.core.uploads import check_upload
 from aftersales.core.views import require_perm
 from aftersales.service.selectors import request_get_for
 
-from . import report_pdf, selectors, services
-from .choices import STATE_BADGE, WorkOrderState
+from . import selectors, services
+from .choices import OPEN_WORK, STATE_BADGE, WorkOrderState
 from .forms import STEP_FORMS, DispatchForm, MoveForm, UsePartForm, VoidForm
 from .models import Signature, SignatureRole, UsedPart, VisitPhoto, WorkOrder
 from .report_pdf import report_refusal
@@ -319,6 +319,9 @@ def _detail_page(request, work_order: WorkOrder, *, void_form=None, move_form=No
         "delay_overdue": selectors.delay_overdue(WorkOrder.objects.filter(pk=work_order.pk)).exists(),
         "report_ready": report_refusal(work_order) is None,
         "stand_ins": _stand_ins(work_order, user),
+        "reservations": list(work_order.reservations.select_related("part", "location").order_by("id"))
+        if user.has_perm("inventory.view_stockreservation") else None,
+        "may_reserve": work_order.state in OPEN_WORK and user.has_perm("inventory.add_stockreservation"),
         "repair_asset": work_order.request.asset,
     }
     return render(request, "workorders/detail.html", context, status=status)
@@ -410,32 +413,6 @@ def dispatch_view(request):
         "earlier": selectors.request_work_orders(actor=request.user, request=sr),
     }
     return render(request, "workorders/dispatch.html", context, status=status)
-
-
-# ---------------------------------------------------------------- the service report, for the customer
-
-
-@require_GET
-def report_page_view(request, pk: int):
-    """The service report of a visit for the customer's own users: download it, or have it e-mailed
-    to their own address. A report not yet made does not exist for them (404, as its download);
-    staff have the work order's page. The page shows what the report holds, not the work order."""
-    work_order = report_pdf.readable_work_order(request, pk)
-    if not request.user.is_external:
-        return redirect(work_order.get_absolute_url())
-    if report_refusal(work_order):
-        raise Http404
-    sr = work_order.request
-    asset = sr.asset
-    report = {
-        "pk": work_order.pk, "arrived_at": work_order.arrived_at, "finished_at": work_order.finished_at,
-        "technician": str(work_order.technician), "outcome": work_order.get_outcome_display(),
-        "equipment": f"{asset.product_model.code} {asset.serial_number}".strip() if asset is not None else "",
-    }
-    context = {"report": report, "req": sr, "email": (request.user.email or "").strip(),
-               "may_email": request.user.has_perm(report_pdf.CUSTOMER_PERMISSION),
-               "wait_minutes": report_pdf.CUSTOMER_EMAIL_MINUTES}
-    return render(request, "workorders/report.html", context)
 
 
 # ---------------------------------------------------------------- photos and signatures (checked downloads)

@@ -189,6 +189,9 @@ def test_the_desk_reserves_on_the_page_and_the_store_hands_the_parts_out(client,
     page = client.get(reverse("stock-reservations"), {"held": "1"}).content.decode()
     assert work_order.number in page and f'id="reservation-{held.pk}"' in page
     assert reverse("stock-reservation-collect", args=[held.pk]) not in page  # the desk does not hand out
+    work_order_page = client.get(work_order.get_absolute_url()).content.decode()
+    assert 'id="work-order-reservations"' in work_order_page and f"{part.code} {part.name} × 2" in work_order_page
+    assert "为此派工单预留备件" in work_order_page
     assert client.post(reverse("stock-reservation-collect", args=[held.pk])).status_code == 403
     client.force_login(keeper)
     assert reverse("stock-reservation-collect", args=[held.pk]) in client.get(

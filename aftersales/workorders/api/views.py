@@ -21,7 +21,7 @@ from aftersales.core.api import IdLookup
 from aftersales.core.filters import RecordFilterSet, YesNoFilter
 from aftersales.core.uploads import check_upload
 
-from .. import report_pdf, selectors, services
+from .. import reports, selectors, services
 from ..models import UsedPart, WorkOrder
 from . import serializers as s
 
@@ -164,7 +164,7 @@ class WorkOrderViewSet(IdLookup, mixins.ListModelMixin, mixins.RetrieveModelMixi
             if to:
                 raise ValidationError({"email": [_("The report goes to the e-mail address of your user account: "
                                                    "leave the address out.")]})
-            address = report_pdf.report_email_to_me(work_order=work_order, actor=request.user)
+            address = reports.report_email_to_me(work_order=work_order, actor=request.user)
         else:
-            address = report_pdf.report_email(work_order=work_order, actor=request.user, to=to)
+            address = reports.report_email(work_order=work_order, actor=request.user, to=to)
         return Response({"email": address})

@@ -18,7 +18,7 @@ from aftersales.service.tests.factories import ServiceRequestFactory
 from aftersales.workorders import services
 from aftersales.workorders.choices import Outcome
 from aftersales.workorders.models import WorkOrder
-from aftersales.workorders.report_pdf import CUSTOMER_EMAIL_MINUTES
+from aftersales.workorders.reports import CUSTOMER_EMAIL_MINUTES
 from aftersales.workorders.tests.factories import WorkOrderFactory, signature_data_url
 from aftersales.workorders.tests.test_report_pdf import text_of
 
