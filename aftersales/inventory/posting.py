@@ -134,7 +134,7 @@ def _plan(*, actor, kind: str, part: Part, quantity: Any, from_location: StockLo
         raise refuse("invalid_at", _("Give the date and time of the movement with its time zone."), "at")
     at = at or timezone.now()
     _check_open(at, closed)
-    serial_number = (serial_number or "").strip()
+    serial_number = serials.normalise(serial_number)
     if serial_number and quantity != 1:
         raise refuse("serial_quantity", _("A serial-numbered part moves one at a time."), "quantity")
     if kind == MovementKind.ISSUE and not (reference or "").strip():
@@ -198,10 +198,11 @@ def _apply(planned: _Planned, locked: dict[Key, StockBalance]) -> None:
         balance = locked[key]
         if balance.quantity + change < 0:
             raise _short(balance, -change)
-        if change < 0 and movement.kind != MovementKind.ADJUSTMENT:  # a count takes what is not there
-            reserved = balance.reserved - planned.releases
-            if reserved > 0 and balance.quantity + change < reserved:
-                raise _reserved(balance, -change, reserved)
+        if change < 0 and movement.kind != MovementKind.ADJUSTMENT and not planned.releases:
+            # other work takes only what is free; a count takes what is not there; collecting a
+            # reservation takes its own units (after a count found less, the first to collect has them)
+            if balance.reserved > 0 and balance.quantity + change < balance.reserved:
+                raise _reserved(balance, -change, balance.reserved)
     if planned.unit_cost is None:  # taken from a row (the first effect): at that row's average
         value = value_taken(locked[planned.effects[0][0]], movement.quantity)
         movement.unit_cost = (value / movement.quantity).quantize(UNIT, rounding=ROUND_HALF_UP)
@@ -217,7 +218,7 @@ def _apply(planned: _Planned, locked: dict[Key, StockBalance]) -> None:
         locked[key].quantity += change
         locked[key].value += value if change > 0 else -value
     if planned.releases:
-        locked[planned.effects[0][0]].reserved -= planned.releases
+        locked[planned.effects[0][0]].reserved -= planned.releases  # never below 0: a check constraint
 
 
 def stores_hold(location_ids: Iterable[int]) -> None:
@@ -289,35 +290,39 @@ def movement_post(*, actor, kind: str, part: Part, quantity: int, **details: Any
 
 
 @transaction.atomic
-def movements_post(*, actor, rows: list[dict[str, Any]]) -> list[StockMovement]:
+def movements_post(*, actor, rows: list[dict[str, Any]], errors_of_one: bool = False) -> list[StockMovement]:
     """Post a batch of movements (each a dict of movement_post's arguments), all or nothing. Every row
     that is refused is named: ServiceError("rows_refused") with ``params["rows"]`` = {index: {field:
-    [message]}}; nothing is saved."""
+    [message]}}; nothing is saved. ``errors_of_one``: the first refusal is raised as it is (a batch
+    that stands for one act, such as the units of one reservation collected)."""
     if not rows:
         raise ServiceError("empty", _("Give at least one movement."))
     reconciliation.months_hold()
     closed = reconciliation.closed_until()
     plans: list[_Planned | None] = []
-    errors: dict[int, dict[str, list[str]]] = {}
+    refused: dict[int, ServiceError] = {}
     for index, row in enumerate(rows):
         try:
             plans.append(_plan(actor=actor, closed=closed, **row))
         except ServiceError as exc:
             plans.append(None)
-            errors[index] = exc.as_dict()
-    if not errors:
-        errors = {index: exc.as_dict() for index, exc in serials.check(plans).items()}
-    if not errors:
+            refused[index] = exc
+    if not refused:
+        refused = serials.check(plans)
+    if not refused:
         stores_hold(_stores_of([p for p in plans if p]))
-    locked = balances_lock(key for p in plans if p for key, _change in p.effects) if not errors else {}
+    locked = balances_lock(key for p in plans if p for key, _change in p.effects) if not refused else {}
     for index, planned in enumerate(plans):
-        if planned is None or errors:
+        if planned is None or refused:
             continue
         try:
             _apply(planned, locked)
         except ServiceError as exc:
-            errors[index] = exc.as_dict()
-    if errors:
+            refused[index] = exc
+    if refused and errors_of_one:
+        raise refused[min(refused)]
+    if refused:
         raise ServiceError("rows_refused", _("%(count)s of %(total)s movements are refused; none was posted.")
-                           % {"count": len(errors), "total": len(rows)}, params={"rows": errors})
+                           % {"count": len(refused), "total": len(rows)},
+                           params={"rows": {index: exc.as_dict() for index, exc in refused.items()}})
     return _save([p for p in plans if p], locked, actor)

@@ -25,19 +25,25 @@ from aftersales.core.errors import ServiceError
 
 from .choices import Condition, LocationKind, MovementKind, ReservationState
 from .models import StockLocation, StockReservation
-from .posting import balances_lock, check_live, check_quantity, movement_post, refuse, stores_hold
+from .posting import balances_lock, check_live, check_quantity, movements_post, refuse, stores_hold
+from .serials import normalise
 
 
-def _work_order_locked(work_order):
+def _work_order_locked(work_order=None, *, pk: int | None = None):
     from aftersales.workorders.models import WorkOrder
 
-    return WorkOrder.objects.select_for_update().select_related("technician").get(pk=work_order.pk)
+    return WorkOrder.objects.select_for_update().select_related("technician").get(
+        pk=pk if pk is not None else work_order.pk)
+
+
+def _open_states():
+    from aftersales.workorders.choices import OPEN_WORK
+
+    return OPEN_WORK
 
 
 def _require_open(work_order) -> None:
-    from aftersales.workorders.choices import OPEN_WORK
-
-    if work_order.state not in OPEN_WORK:
+    if work_order.state not in _open_states():
         raise refuse("work_order_closed", _(
             "Stock is reserved for work still to be done: work order %(number)s is %(state)s."
         ) % {"number": work_order.number, "state": work_order.get_state_display()}, "work_order")
@@ -47,15 +53,21 @@ def _locked(reservation: StockReservation) -> StockReservation:
     return StockReservation.objects.select_for_update().select_related("part", "location").get(pk=reservation.pk)
 
 
+def _locked_with_work_order(reservation: StockReservation):
+    """The reservation and its work order, locked in that order's reverse (work order first), read
+    afresh: a job moved to another number meanwhile takes its reservations along."""
+    while True:
+        work_order_id = StockReservation.objects.values_list("work_order_id", flat=True).get(pk=reservation.pk)
+        work_order = _work_order_locked(pk=work_order_id)
+        locked = _locked(reservation)
+        if locked.work_order_id == work_order.pk:  # moving it needs this work order's lock: it stays
+            return work_order, locked
+
+
 def _require_held(reservation: StockReservation) -> None:
     if reservation.state != ReservationState.HELD:
         raise refuse("not_held", _("This reservation is %(state)s already.") % {
             "state": reservation.get_state_display()})
-
-
-def _row(reservation: StockReservation):
-    key = (reservation.part_id, reservation.location_id, Condition.GOOD)
-    return balances_lock([key])[key]
 
 
 @transaction.atomic
@@ -103,11 +115,20 @@ def _close(reservation: StockReservation, actor, state: str, reason: str = "", m
     audit_event(reservation, action=AuditAction.UPDATE, actor=actor, changes=diff(before, snapshot(reservation)))
 
 
-def _release(reservation: StockReservation, actor, reason: str) -> None:
-    balance = _row(reservation)
-    balance.reserved = max(balance.reserved - reservation.quantity, 0)
-    balance.save(update_fields=["reserved", "updated_at"])
-    _close(reservation, actor, ReservationState.RELEASED, reason)
+def _release(reservations: list[StockReservation], actor, reason: str) -> None:
+    """Free the units of held reservations: their stock rows locked at once, in key order (as
+    every posting locks them)."""
+    rows = balances_lock((r.part_id, r.location_id, Condition.GOOD) for r in reservations)
+    for reservation in reservations:
+        balance = rows[(reservation.part_id, reservation.location_id, Condition.GOOD)]
+        if balance.reserved < reservation.quantity:  # never: every change is made under this lock
+            raise ServiceError("reserved_mismatch", _("The reserved count of %(row)s does not match its "
+                                                      "reservations: ask the administrator.") % {"row": balance})
+        balance.reserved -= reservation.quantity
+    for balance in rows.values():
+        balance.save(update_fields=["reserved", "updated_at"])
+    for reservation in reservations:
+        _close(reservation, actor, ReservationState.RELEASED, reason)
 
 
 @transaction.atomic
@@ -116,33 +137,53 @@ def reservation_release(*, actor, reservation: StockReservation, reason: str) ->
     reason = (reason or "").strip()
     if not reason:
         raise refuse("reason_required", _("Give the reason the reservation is released."), "reason")
-    _work_order_locked(reservation.work_order)
-    reservation = _locked(reservation)
+    _work_order, reservation = _locked_with_work_order(reservation)
     _require_held(reservation)
-    _release(reservation, actor, reason)
+    _release([reservation], actor, reason)
     return reservation
 
 
+def _serials(serials: Any, quantity: int) -> list[str]:
+    """The serial numbers of the units collected: none, or one per unit, each once."""
+    if serials in (None, "", []):
+        return []
+    if isinstance(serials, str):
+        serials = serials.replace(",", " ").replace("，", " ").split()
+    if not isinstance(serials, (list, tuple)) or not all(isinstance(x, str) for x in serials):
+        raise refuse("serials", _("Give the serial numbers as text, one per unit."), "serials")
+    found = [normalise(x) for x in serials if normalise(x)]
+    if len(found) != quantity or len(set(found)) != len(found):
+        raise refuse("serials", _("Give one serial number for each of the %(quantity)s units, each once, or none.")
+                     % {"quantity": quantity}, "serials")
+    return found
+
+
 @transaction.atomic
-def reservation_collect(*, actor, reservation: StockReservation,
-                        to_location: StockLocation | None = None) -> StockReservation:
+def reservation_collect(*, actor, reservation: StockReservation, to_location: StockLocation | None = None,
+                        serials: Any = None) -> StockReservation:
     """领料: the technician takes the reserved units into his van (default: the work order's
-    technician's van): a transfer that uses the reservation."""
-    work_order = _work_order_locked(reservation.work_order)
-    reservation = _locked(reservation)
+    technician's van): a transfer that uses the reservation; with ``serials`` (one per unit), one
+    transfer per unit, so that each unit's trail follows it into the van."""
+    work_order, reservation = _locked_with_work_order(reservation)
     _require_held(reservation)
-    _require_open(work_order)
+    if work_order.state not in _open_states():
+        raise refuse("work_order_closed", _(
+            "Work order %(number)s is %(state)s: release the reservation instead of collecting it."
+        ) % {"number": work_order.number, "state": work_order.get_state_display()}, "work_order")
+    units = _serials(serials, reservation.quantity)
     if to_location is None:
         to_location = StockLocation.objects.filter(kind=LocationKind.VAN, holder=work_order.technician,
                                                    archived_at__isnull=True).first()
         if to_location is None:
             raise refuse("no_van", _("%(technician)s has no van stock to collect into: name where the parts go.")
                          % {"technician": work_order.technician}, "to_location")
-    movement = movement_post(actor=actor, kind=MovementKind.TRANSFER, part=reservation.part,
-                             quantity=reservation.quantity, from_location=reservation.location,
-                             to_location=to_location, reference=work_order.number,
-                             reason=_("reserved parts collected for the work order"), releases=reservation.quantity)
-    _close(reservation, actor, ReservationState.COLLECTED, movement=movement)
+    move = {"kind": MovementKind.TRANSFER, "part": reservation.part, "from_location": reservation.location,
+            "to_location": to_location, "reference": work_order.number,
+            "reason": _("reserved parts collected for the work order")}
+    rows = ([{**move, "quantity": 1, "serial_number": serial, "releases": 1} for serial in units] if units
+            else [{**move, "quantity": reservation.quantity, "releases": reservation.quantity}])
+    movements = movements_post(actor=actor, rows=rows, errors_of_one=True)
+    _close(reservation, actor, ReservationState.COLLECTED, movement=movements[0])
     return reservation
 
 
@@ -151,16 +192,17 @@ def reservations_release_for(*, actor, work_order, reason: str) -> int:
     returns how many were released."""
     held = list(StockReservation.objects.select_for_update().filter(work_order=work_order,
                                                                     state=ReservationState.HELD).order_by("id"))
-    for reservation in held:
-        _release(reservation, actor, reason)
+    if held:
+        _release(held, actor, reason)
     return len(held)
 
 
 def reservations_move(*, actor, old, new) -> int:
-    """A job moved to another number takes its held reservations along (both work orders locked)."""
+    """A job moved to another number takes its reservations along, held ones and those already
+    collected into the van (the job's parts, which its quote prices), both work orders locked."""
     moved = 0
-    for reservation in StockReservation.objects.select_for_update().filter(work_order=old,
-                                                                           state=ReservationState.HELD):
+    for reservation in StockReservation.objects.select_for_update().filter(
+            work_order=old, state__in=[ReservationState.HELD, ReservationState.COLLECTED]).order_by("id"):
         before = snapshot(reservation)
         reservation.work_order = new
         reservation.save(update_fields=["work_order"])

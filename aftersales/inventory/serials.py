@@ -1,6 +1,7 @@
 """Serial-numbered units (SPEC P3): where a unit is, that it is in one place at a time, and its trail.
 
-A unit's place is where its last movement (in posting order) left it: in a store with a condition,
+Serial numbers are kept without spaces and in capitals (``normalise``). A unit's place is where
+its last movement (in posting order) left it: in a store with a condition,
 or out of the stores (issued to a work order, scrapped). A movement of a serial number is refused
 when it does not fit that place: stock that comes in from outside (a receipt, a return, a defective
 part swapped out at a customer, a count found higher) cannot bring in a unit that is still in a
@@ -50,6 +51,12 @@ class Place:
         condition = Condition.GOOD if movement.kind == MovementKind.REPAIRED else movement.condition
         return cls(movement.to_location_id, condition if movement.to_location_id else "", movement.kind,
                    movement.at, movement.reference)
+
+
+def normalise(serial: str | None) -> str:
+    """A serial number as it is kept and looked up: without spaces, in capitals (makers print them
+    either way: "sn 0012ab" and "SN0012AB" are one unit)."""
+    return "".join((serial or "").split()).upper()
 
 
 def describe(place: Place, locations: dict[int, StockLocation] | None = None) -> str:
@@ -166,7 +173,7 @@ def serial_trail(*, actor, serial: str) -> Trail:
     the unit, and where it is now."""
     from aftersales.workorders.models import UsedPart
 
-    serial = (serial or "").strip()
+    serial = normalise(serial)
     movements = list(scope(StockMovement.objects.filter(serial_number=serial), actor)
                      .select_related("part", "from_location", "to_location", "actor").order_by("id")) if serial else []
     used = list(scope(UsedPart.objects.filter(Q(serial_number=serial) | Q(removed_serial=serial)), actor)

@@ -127,7 +127,8 @@ def reservation_step_view(request, pk: int, step: str):
                                              reason=request.POST.get("reason", ""))
             messages.success(request, _("The reservation is released: the units are free for other work."))
         else:
-            done = reservations.reservation_collect(actor=request.user, reservation=reservation)
+            done = reservations.reservation_collect(actor=request.user, reservation=reservation,
+                                                    serials=request.POST.get("serials", ""))
             messages.success(request, _("Collected: %(part)s × %(quantity)s moved to %(location)s.") % {
                 "part": done.part, "quantity": done.quantity, "location": done.movement.to_location})
     except ServiceError as exc:

@@ -322,9 +322,10 @@ def workorder_use_part(*, work_order: WorkOrder, actor, part, quantity: int, ser
                        removed_serial: str = "", swapped_out: bool = False) -> UsedPart:
     """A part used on the visit, issued from the technician's own van stock (refused when the van
     has not enough); a part swapped out comes back into the van as defective stock (SPEC P3)."""
-    from aftersales.inventory import services as stock
-    from aftersales.inventory.choices import LocationKind
+    from aftersales.inventory import posting
+    from aftersales.inventory.choices import LocationKind, MovementKind
     from aftersales.inventory.models import StockLocation
+    from aftersales.inventory.serials import normalise
 
     work_order = _locked(work_order)
     _require_worker(work_order, actor)
@@ -335,15 +336,17 @@ def workorder_use_part(*, work_order: WorkOrder, actor, part, quantity: int, ser
     if van is None:
         raise ServiceError("no_van", _("%(technician)s has no van stock to take parts from.") % {
             "technician": work_order.technician}, field="part")
-    issue = stock.stock_issue(actor=actor, part=part, location=van, quantity=quantity, reference=work_order.number,
-                              serial_number=serial_number, reason=_("used on the visit"))
-    returned = None
-    if swapped_out or removed_serial.strip():
-        returned = stock.stock_defective_return(actor=actor, part=part, location=van, quantity=quantity,
-                                                reference=work_order.number, serial_number=removed_serial,
-                                                reason=_("swapped out at the customer"))
+    serial_number, removed_serial = normalise(serial_number), normalise(removed_serial)
+    rows = [{"kind": MovementKind.ISSUE, "part": part, "quantity": quantity, "from_location": van,
+             "reference": work_order.number, "serial_number": serial_number, "reason": _("used on the visit")}]
+    if swapped_out or removed_serial:  # one posting: both units checked and held together
+        rows.append({"kind": MovementKind.DEFECTIVE_RETURN, "part": part, "quantity": quantity, "to_location": van,
+                     "reference": work_order.number, "serial_number": removed_serial,
+                     "reason": _("swapped out at the customer")})
+    movements = posting.movements_post(actor=actor, rows=rows, errors_of_one=True)
+    issue, returned = movements[0], (movements[1] if len(movements) > 1 else None)
     used = UsedPart.objects.create(work_order=work_order, part=part, quantity=quantity,
-                                   serial_number=serial_number.strip(), removed_serial=removed_serial.strip(),
+                                   serial_number=serial_number, removed_serial=removed_serial,
                                    issue=issue, defective_return=returned, added_by=actor)
     audit_event(used, action=AuditAction.CREATE, actor=actor, changes=diff({}, snapshot(used)))
     _event(work_order, actor, _("part used: %(part)s × %(quantity)s") % {"part": part, "quantity": quantity}, "part",

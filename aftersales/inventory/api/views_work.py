@@ -72,6 +72,9 @@ class CollectSerializer(_Scoped, serializers.Serializer):
     scoped = ("to_location",)
     to_location = StrictPrimaryKeyRelatedField(queryset=StockLocation.objects.all(), required=False, allow_null=True,
                                                help_text="Default: the work order's technician's van.")
+    serials = serializers.ListField(child=serializers.CharField(max_length=60), required=False,
+                                    help_text="The units' serial numbers, one per unit (or none): each unit's "
+                                              "trail follows it into the van.")
 
 
 class StockReservationViewSet(IdLookup, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
@@ -109,7 +112,8 @@ class StockReservationViewSet(IdLookup, mixins.ListModelMixin, mixins.RetrieveMo
         body = CollectSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         return self._answer(reservations.reservation_collect(actor=request.user, reservation=self.get_object(),
-                                                             to_location=body.validated_data.get("to_location")))
+                                                             to_location=body.validated_data.get("to_location"),
+                                                             serials=body.validated_data.get("serials")))
 
 
 # ---------------------------------------------------------------- spares sent to sites
@@ -182,6 +186,12 @@ class SpareDispatchViewSet(IdLookup, mixins.ListModelMixin, mixins.RetrieveModel
 
     def get_queryset(self):
         return scope(super().get_queryset(), self.request.user)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        for dispatch, lateness in dispatches.dispatches_with_lateness(page or []):
+            dispatch._lateness = lateness  # one calendar read for the page, not one per row
+        return page
 
     def _answer(self, dispatch) -> Response:
         return Response(self.get_serializer(self.get_queryset().get(pk=dispatch.pk)).data)

@@ -282,3 +282,85 @@ def test_reservations_and_issues_at_once_never_promise_one_unit_twice():
     assert balance.quantity == 10 - outcomes.count("issued") == balance.reserved
     assert set(outcomes) <= {"reserved", "issued", "not_available", "reserved_stock", "insufficient_stock"}
     assert WorkOrderState.PLANNED == orders[0].state
+
+
+def test_after_a_count_found_less_the_first_to_collect_has_the_units(desk, keeper, stocked, job):
+    part, store = stocked
+    work_order, van = job
+    first = reservations.reservation_create(actor=desk, work_order=work_order, part=part, location=store, quantity=3)
+    second = reservations.reservation_create(actor=desk, work_order=WorkOrderFactory(actor=desk), part=part,
+                                             location=store, quantity=2)
+    services.stock_adjust(actor=keeper, part=part, location=store, counted=3, reason="盘亏")
+    reservations.reservation_collect(actor=keeper, reservation=first)
+    assert row(part, van).quantity == 3 and (row(part, store).quantity, row(part, store).reserved) == (0, 2)
+    with pytest.raises(ServiceError) as refused:
+        reservations.reservation_collect(actor=keeper, reservation=second, to_location=van)
+    assert refused.value.code == "insufficient_stock"
+
+
+def test_collecting_serial_numbered_units_takes_their_trail_into_the_van(desk, keeper, stocked, job):
+    part, store = stocked
+    work_order, van = job
+    for serial in ("SN-1", "SN-2"):
+        services.stock_receive(actor=keeper, part=part, location=store, quantity=1, serial_number=serial)
+    held = reservations.reservation_create(actor=desk, work_order=work_order, part=part, location=store, quantity=2)
+    for wrong in (["SN-1"], ["SN-1", "sn-1"]):
+        with pytest.raises(ServiceError) as refused:
+            reservations.reservation_collect(actor=keeper, reservation=held, serials=wrong)
+        assert refused.value.code == "serials"
+    reservations.reservation_collect(actor=keeper, reservation=held, serials="sn-1, SN-2")
+    assert row(part, van).quantity == 2
+    services.stock_issue(actor=keeper, part=part, location=van, quantity=1, reference=work_order.number,
+                         serial_number="SN-1")  # the unit is where its trail says
+
+
+def test_a_reservation_read_before_its_job_moved_is_released_on_the_new_number(desk, keeper, stocked, job):
+    part, store = stocked
+    work_order, _van = job
+    held = reservations.reservation_create(actor=desk, work_order=work_order, part=part, location=store, quantity=2)
+    stale = StockReservation.objects.select_related("work_order").get(pk=held.pk)
+    moved = work.workorder_move(work_order=work_order, actor=desk, reason="改派")
+    reservations.reservation_collect(actor=keeper, reservation=stale)
+    stale.refresh_from_db()
+    assert stale.work_order == moved and stale.state == ReservationState.COLLECTED
+    assert stale.movement.reference == moved.number
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="SQLite runs one writer at a time: row locks are only tested on PostgreSQL")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_work_orders_void_at_once_release_their_parts_without_a_deadlock():
+    from django.db import connections
+
+    desk, keeper = UserFactory(roles=[Role.DESK]), UserFactory(roles=[Role.PARTS])
+    first, second = PartFactory(code="DL-A"), PartFactory(code="DL-B")
+    store = StockLocationFactory(code="DL", kind="central")
+    for part in (first, second):
+        services.stock_receive(actor=keeper, part=part, location=store, quantity=100)
+    failures: list[str] = []
+    for _round in range(4):
+        one, other = WorkOrderFactory(actor=desk), WorkOrderFactory(actor=desk)
+        # one reserves B then A, the other A then B: released in reservation order, they would cross
+        for _ in range(10):
+            reservations.reservation_create(actor=desk, work_order=one, part=second, location=store, quantity=1)
+            reservations.reservation_create(actor=desk, work_order=other, part=first, location=store, quantity=1)
+        reservations.reservation_create(actor=desk, work_order=one, part=first, location=store, quantity=1)
+        reservations.reservation_create(actor=desk, work_order=other, part=second, location=store, quantity=1)
+        start = threading.Barrier(2)
+
+        def void(work_order) -> None:
+            try:
+                start.wait()
+                work.workorder_void(work_order=work_order, actor=desk, reason="客户取消")
+            except Exception as exc:  # noqa: BLE001 - reported below
+                failures.append(repr(exc)[:200])
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=void, args=(w,)) for w in (one, other)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert not failures
+    assert StockBalance.objects.filter(location=store, reserved__gt=0).count() == 0

@@ -195,3 +195,14 @@ def test_a_repaired_unit_restores_the_minimum_and_a_scrapped_one_leaves_it_to_th
     services.stock_scrap(actor=keeper, part=part, location=store, quantity=1, reason="无法修复",
                          serial_number="SN-R2")
     assert selectors.reorder_list(actor=keeper).get().to_order == 1  # beyond repair: a new one is ordered
+
+
+def test_serial_numbers_are_one_whatever_the_spaces_and_case(client, keeper, places):
+    part, store, van = places
+    services.stock_receive(actor=keeper, part=part, location=store, quantity=1, serial_number="sn 0012ab")
+    with pytest.raises(ServiceError) as refused:
+        services.stock_receive(actor=keeper, part=part, location=van, quantity=1, serial_number="SN0012AB")
+    assert refused.value.code == "serial_in_stock"
+    assert StockMovement.objects.get().serial_number == "SN0012AB"
+    client.force_login(keeper)
+    assert 'data-kind="receipt"' in client.get(reverse("stock-serials"), {"serial": "sn0012ab "}).content.decode()
