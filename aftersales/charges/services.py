@@ -338,12 +338,12 @@ def misuse_mark(*, actor, work_order: WorkOrder, description: str,
                 photos: Iterable | None = None) -> MisuseFinding:
     """人为损坏: the technician marks damage caused by misuse, backed by at least one damage photo of
     the visit; the quote (if any) is decided again: covered work becomes chargeable."""
-    from aftersales.workorders.services import _require_worker
+    from aftersales.workorders.services import require_worker
 
     _require(actor, MISUSE_PERMISSION)
     work_order = WorkOrder.objects.select_for_update(of=("self",)).select_related(
         "request__asset", "request__customer", "technician").get(pk=work_order.pk)
-    _require_worker(work_order, actor)
+    require_worker(work_order, actor)
     if work_order.state == WorkOrderState.VOID:
         raise ServiceError("wrong_state", _("Work order %(number)s is void.") % {"number": work_order.number},
                            field="work_order")

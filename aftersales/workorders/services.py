@@ -69,7 +69,7 @@ def may_work_on(work_order: WorkOrder, user) -> bool:
     return work_order.team.filter(pk=user.pk).exists()
 
 
-def _require_worker(work_order: WorkOrder, actor) -> None:
+def require_worker(work_order: WorkOrder, actor) -> None:
     """A rule of the work order, not of the role (every technician records visits, their own): a
     refusal with its reason, like a wrong state."""
     if actor is not None and not may_work_on(work_order, actor):
@@ -281,7 +281,7 @@ def workorder_move(*, work_order: WorkOrder, actor, reason: str, technician=None
 @transaction.atomic
 def workorder_start_travel(*, work_order: WorkOrder, actor, at: dt.datetime | None = None) -> WorkOrder:
     work_order = _locked(work_order)
-    _require_worker(work_order, actor)
+    require_worker(work_order, actor)
     _require_state(work_order, [WorkOrderState.PLANNED], _("started"))
     before = snapshot(work_order)
     work_order.state = WorkOrderState.TRAVELLING
@@ -296,7 +296,7 @@ def workorder_arrive(*, work_order: WorkOrder, actor, at: dt.datetime | None = N
     """Arrival on site: meets the request's on-site clock (and the senior-engineer clock when the
     technician is a senior engineer)."""
     work_order = _locked(work_order)
-    _require_worker(work_order, actor)
+    require_worker(work_order, actor)
     _require_state(work_order, [WorkOrderState.PLANNED, WorkOrderState.TRAVELLING], _("marked arrived"))
     at = at or timezone.now()
     if work_order.travel_started_at and at < work_order.travel_started_at:
@@ -328,7 +328,7 @@ def workorder_use_part(*, work_order: WorkOrder, actor, part, quantity: int, ser
     from aftersales.inventory.serials import normalise
 
     work_order = _locked(work_order)
-    _require_worker(work_order, actor)
+    require_worker(work_order, actor)
     _require_state(work_order, [WorkOrderState.ON_SITE], _("given parts"))
     _require_quote_accepted(work_order)
     van = StockLocation.objects.filter(kind=LocationKind.VAN, holder=work_order.technician,
@@ -362,7 +362,7 @@ def workorder_add_photo(*, work_order: WorkOrder, actor, checked: CheckedFile, k
                         caption: str = "") -> VisitPhoto:
     """A photo of the visit; ``checked`` comes from core.uploads.check_upload with images only."""
     work_order = _locked(work_order)
-    _require_worker(work_order, actor)
+    require_worker(work_order, actor)
     _require_state(work_order, VISIT_STATES, _("given photos"))
     if checked.extension not in {"jpg", "jpeg", "png"}:
         raise ServiceError("file_type", _("A photo is a JPEG or PNG image."), field="file")
@@ -382,7 +382,7 @@ def workorder_sign(*, work_order: WorkOrder, actor, role: str, image: str | byte
                    comment: str = "", at: dt.datetime | None = None) -> Signature:
     """A signature drawn on the phone: the customer's (with name and comment) or the technician's."""
     work_order = _locked(work_order)
-    _require_worker(work_order, actor)
+    require_worker(work_order, actor)
     _require_state(work_order, [WorkOrderState.ON_SITE], _("signed"))
     if role not in SignatureRole.values:
         raise ServiceError("role", _("Unknown signer."), field="role")
@@ -421,7 +421,7 @@ def workorder_finish(*, work_order: WorkOrder, actor, outcome: str, work_done: s
     quote): the delay-reason form (reason, next step, expected time) closes it now, or is due
     within 48 hours of this report (the work order waits in “delay reason due”)."""
     work_order = _locked(work_order)
-    _require_worker(work_order, actor)
+    require_worker(work_order, actor)
     _require_state(work_order, [WorkOrderState.ON_SITE], _("finished"))
     at = at or timezone.now()
     if outcome not in Outcome.values:
@@ -481,7 +481,7 @@ def workorder_delay_reason(*, work_order: WorkOrder, actor, delay_reason: str, n
                            expected_at: dt.datetime | None, at: dt.datetime | None = None) -> WorkOrder:
     """延误原因: the form a visit left unfinished needs (SPEC D4); it closes the work order."""
     work_order = _locked(work_order)
-    _require_worker(work_order, actor)
+    require_worker(work_order, actor)
     _require_state(work_order, [WorkOrderState.DELAY_DUE], _("given a delay reason"))
     missing = _delay_fields(delay_reason, next_step, expected_at)
     if missing:

@@ -151,6 +151,7 @@ def _quote_step(step: str, work_order: WorkOrder, actor, data: dict):
     from aftersales.charges import services as charging
     from aftersales.charges.models import Quote
 
+    services.require_worker(work_order, actor)  # on the visit screen, as every other step of the visit
     with transaction.atomic():
         quote = Quote.objects.select_for_update().filter(work_order=work_order).first()
         if quote is None:

@@ -262,3 +262,15 @@ def test_the_visit_screen_needs_the_same_queries_for_more_quote_lines(client, cr
     assert priced(crew, few).lines.count() == 2 and priced(crew, many).lines.count() == 6
     client.force_login(crew["tech"])
     assert visit_queries(many) == visit_queries(few)
+
+
+def test_another_technician_cannot_answer_the_quote_of_someone_elses_visit(client, crew, make_user):
+    work_order = on_site(crew)
+    quote = priced(crew, work_order)
+    client.force_login(crew["tech"])
+    shown = version(client, work_order)
+    client.force_login(make_user(Role.TECHNICIAN))
+    refused = step(client, work_order, "quote-send", {"quote_version": shown}, **FETCH)
+    assert refused.status_code == 400 and refused.json()["ok"] is False
+    quote.refresh_from_db()
+    assert quote.state == QuoteState.PRICED
