@@ -54,8 +54,8 @@ def _locked(reservation: StockReservation) -> StockReservation:
 
 
 def _locked_with_work_order(reservation: StockReservation):
-    """The reservation and its work order, locked in that order's reverse (work order first), read
-    afresh: a job moved to another number meanwhile takes its reservations along."""
+    """The reservation and its work order, both locked, the work order first (the order of every
+    lock here), read afresh: a job moved to another number meanwhile has taken the reservation along."""
     while True:
         work_order_id = StockReservation.objects.values_list("work_order_id", flat=True).get(pk=reservation.pk)
         work_order = _work_order_locked(pk=work_order_id)
