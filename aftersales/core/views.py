@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from aftersales.accounts.scoping import scope
 from aftersales.assets.models import Asset, Project
@@ -51,6 +52,16 @@ def paginate(request, queryset, per_page: int = 30, *, count_cap: int | None = N
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()
+
+
+def safe_next(request, fallback: str) -> str:
+    """Where a form posted with ``next`` goes back to: that page when it is on this site, else
+    ``fallback`` (never another site: no open redirect)."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return fallback
 
 
 def home(request):

@@ -9,14 +9,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from aftersales.accounts.scoping import scope
 from aftersales.core.errors import ServiceError
-from aftersales.core.views import paginate
+from aftersales.core.views import paginate, safe_next
 
 from . import reservations, serials
 from .choices import RESERVATION_BADGE, LocationKind, ReservationState
@@ -66,11 +66,7 @@ def _reservations(actor):
 
 
 def _back(request):
-    back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
-                                                require_https=request.is_secure()):
-        return redirect(back)
-    return redirect("stock-reservations")
+    return redirect(safe_next(request, reverse("stock-reservations")))
 
 
 @staff_perm(VIEW)

@@ -22,13 +22,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from aftersales.accounts.scoping import scope
 from aftersales.core.errors import ServiceError
+from aftersales.core.views import safe_next
 from aftersales.service import services as requests
 from aftersales.service.choices import TimelineKind
 
@@ -206,10 +206,7 @@ def report_email_view(request, pk: int):
     if user.is_external or not user.has_perm(EMAIL_PERMISSION):
         raise PermissionDenied
     work_order = readable_work_order(request, pk)
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        back = _work_order_page(work_order)
+    back = safe_next(request, _work_order_page(work_order))
     form = ReportEmailForm(request.POST)
     if not form.is_valid():
         for error in form.errors.get("email", []):
@@ -232,10 +229,7 @@ def report_email_me_view(request, pk: int):
     if not user.is_customer_user:
         raise PermissionDenied
     work_order = readable_work_order(request, pk)
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        back = reverse("workorder-report-page", args=[work_order.pk])
+    back = safe_next(request, reverse("workorder-report-page", args=[work_order.pk]))
     try:
         address = report_email_to_me(work_order=work_order, actor=user)
     except ServiceError as exc:

@@ -17,7 +17,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -268,7 +267,6 @@ class PlanForm(_DispatchForm):
     pass
 
 
-@transaction.atomic
 def _return_day(request) -> dt.date:
     return board_day(request.POST.get("day"))
 
@@ -279,6 +277,12 @@ def _refuse(request, form: forms.Form) -> None:
         for error in errors:
             messages.error(request, _("%(name)s: %(message)s") % {"name": label, "message": error} if label
                            else error)
+
+
+def _planned(request, work_order: WorkOrder) -> None:
+    messages.success(request, _("Work order %(number)s: %(technician)s, %(when)s.") % {
+        "number": work_order.number, "technician": work_order.technician,
+        "when": timezone.localtime(work_order.planned_start).strftime("%Y-%m-%d %H:%M")})
 
 
 @require_perm(services.DISPATCH_PERMISSION)
@@ -303,9 +307,7 @@ def board_assign_view(request, pk: int):
         messages.error(request, _("%(number)s not dispatched: %(reason)s") % {
             "number": service_request.number, "reason": exc.message})
     else:
-        messages.success(request, _("Work order %(number)s: %(technician)s, %(when)s.") % {
-            "number": work_order.number, "technician": work_order.technician,
-            "when": timezone.localtime(work_order.planned_start).strftime("%Y-%m-%d %H:%M")})
+        _planned(request, work_order)
     return redirect(_board_url(day))
 
 
@@ -331,8 +333,6 @@ def board_plan_view(request, pk: int):
         messages.error(request, _("%(number)s not moved: %(reason)s") % {
             "number": work_order.number, "reason": exc.message})
     else:
-        messages.success(request, _("Work order %(number)s: %(technician)s, %(when)s.") % {
-            "number": work_order.number, "technician": work_order.technician,
-            "when": timezone.localtime(work_order.planned_start).strftime("%Y-%m-%d %H:%M")})
+        _planned(request, work_order)
     return redirect(_board_url(day))
 
